@@ -1,0 +1,96 @@
+/**
+ * Configuration, read once from the environment and validated. The same variables configure
+ * the Lambda functions and the local runtime. A missing or invalid value throws a
+ * `ConfigError` that names it, so start-up fails loudly instead of running half-configured.
+ */
+import { z } from 'zod';
+import { ConfigError } from './errors';
+
+const csv = z
+  .string()
+  .transform((value) =>
+    value
+      .split(',')
+      .map((part) => part.trim())
+      .filter((part) => part.length > 0),
+  )
+  .pipe(z.array(z.string()).min(1, 'must name at least one value'));
+
+const positiveInt = z.coerce.number().int().positive();
+
+/** Where the table is. */
+export const tableConfigSchema = z.object({
+  /** Name of the DynamoDB table. Required. */
+  TABLE_NAME: z.string().min(1),
+  /** Endpoint override, for DynamoDB Local. Default: the AWS regional endpoint. */
+  DYNAMODB_ENDPOINT: z.url().optional(),
+});
+
+/**
+ * How to reach OneEntry. Credentials come either from these variables or, in AWS, from the
+ * Secrets Manager secret named by `ONEENTRY_SECRET_ARN` (see `credentials.ts`).
+ */
+export const oneEntryConfigSchema = z.object({
+  /** Project URL, e.g. `https://my-project.oneentry.cloud`. Required. */
+  ONEENTRY_URL: z.url(),
+  /** Request timeout per attempt, in milliseconds. Default 5000. */
+  ONEENTRY_TIMEOUT_MS: positiveInt.default(5000),
+  /** Attempts per request, the first included, for retryable failures. Default 4. */
+  ONEENTRY_MAX_ATTEMPTS: positiveInt.max(10).default(4),
+  /** Marker of the auth provider used for token refresh. Default `email`. */
+  ONEENTRY_AUTH_PROVIDER: z.string().min(1).default('email'),
+});
+
+/** How the poller behaves. */
+export const trackerConfigSchema = z.object({
+  /** Statuses that mean "not resolved yet". Any other status resolves a session. Default `waiting`. */
+  PENDING_STATUSES: csv.default(['waiting']),
+  /** Hours after which an order that has not resolved stops being tracked. Default 24. */
+  MAX_TRACKING_HOURS: z.coerce.number().positive().default(24),
+  /** Upstream checks in flight at once. Default 16. */
+  POLL_CONCURRENCY: positiveInt.max(256).default(16),
+  /** Stop starting checks when less than this much Lambda time is left, in ms. Default 10000. */
+  POLL_TIME_MARGIN_MS: positiveInt.default(10_000),
+  /** Calls a cycle makes before it may judge the upstream down. Default 10. */
+  CIRCUIT_MIN_CALLS: positiveInt.default(10),
+  /** Failure ratio over which the cycle stops early. Default 0.5. */
+  CIRCUIT_FAILURE_RATIO: z.coerce.number().gt(0).lte(1).default(0.5),
+  /** Shards of the due index (orders spread by id). Default 1. */
+  DUE_SHARDS: positiveInt.max(64).default(1),
+});
+
+/** What the events carry. */
+export const eventConfigSchema = z.object({
+  /** The `source` of every event. Default `oneentry.payments`. */
+  EVENT_SOURCE: z.string().min(1).default('oneentry.payments'),
+  /** EventBridge bus to publish to. Default `default`. */
+  EVENT_BUS_NAME: z.string().min(1).default('default'),
+});
+
+export type TableConfig = z.output<typeof tableConfigSchema>;
+export type OneEntryConfig = z.output<typeof oneEntryConfigSchema>;
+export type TrackerConfig = z.output<typeof trackerConfigSchema>;
+export type EventConfig = z.output<typeof eventConfigSchema>;
+
+/**
+ * Parses `env` with `schema`. Empty strings count as unset, so `FOO=` in a `.env` file falls
+ * back to the default rather than failing validation.
+ */
+export function readConfig<S extends z.ZodType>(
+  schema: S,
+  env: Record<string, string | undefined> = process.env,
+): z.output<S> {
+  const cleaned: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) {
+    if (value !== undefined && value.trim() !== '') cleaned[key] = value;
+  }
+  const result = schema.safeParse(cleaned);
+  if (result.success) return result.data;
+  throw new ConfigError(
+    result.error.issues.map((issue) => {
+      const name = issue.path.join('.') || '(environment)';
+      const value = cleaned[String(issue.path[0])];
+      return value === undefined ? `${name} is required` : `${name}: ${issue.message}`;
+    }),
+  );
+}

@@ -1,0 +1,90 @@
+/**
+ * Builds the tracker and its parts from the environment, once per process. The Lambda
+ * handlers and the local runtime both come through here, so they run the same code with the
+ * same settings.
+ */
+
+import { oneEntryConfigSchema, readConfig, tableConfigSchema, trackerConfigSchema } from './config';
+import { loadOneEntryCredentials } from './credentials';
+import { createDocumentClient } from './dynamo';
+import { LeaseStore } from './lease';
+import { OneEntryClient } from './oneentry/client';
+import type { ClientLogger } from './oneentry/http';
+import { StatusModel } from './status';
+import { SessionStore } from './store';
+import { Tracker } from './tracker';
+
+type Env = Record<string, string | undefined>;
+
+/** The table side alone (what the history function needs). */
+export function storeFromEnvironment(env: Env = process.env): SessionStore {
+  const table = readConfig(tableConfigSchema, env);
+  const tracker = readConfig(trackerConfigSchema, env);
+  return new SessionStore({
+    client: createDocumentClient({ endpoint: table.DYNAMODB_ENDPOINT }),
+    tableName: table.TABLE_NAME,
+    dueShards: tracker.DUE_SHARDS,
+  });
+}
+
+export interface TrackerParts {
+  tracker: Tracker;
+  store: SessionStore;
+  client: OneEntryClient;
+  statuses: StatusModel;
+}
+
+export async function trackerFromEnvironment(
+  logger: ClientLogger,
+  env: Env = process.env,
+): Promise<TrackerParts> {
+  const table = readConfig(tableConfigSchema, env);
+  const oneEntry = readConfig(oneEntryConfigSchema, env);
+  const settings = readConfig(trackerConfigSchema, env);
+  const credentials = await loadOneEntryCredentials(env);
+  const documentClient = createDocumentClient({ endpoint: table.DYNAMODB_ENDPOINT });
+  const store = new SessionStore({
+    client: documentClient,
+    tableName: table.TABLE_NAME,
+    dueShards: settings.DUE_SHARDS,
+  });
+  const client = new OneEntryClient({
+    baseUrl: oneEntry.ONEENTRY_URL,
+    appToken: credentials.appToken,
+    accessToken: credentials.accessToken,
+    refreshToken: credentials.refreshToken,
+    authProvider: oneEntry.ONEENTRY_AUTH_PROVIDER,
+    onRefreshTokenRotated: credentials.persistRefreshToken,
+    timeoutMs: oneEntry.ONEENTRY_TIMEOUT_MS,
+    maxAttempts: oneEntry.ONEENTRY_MAX_ATTEMPTS,
+    logger,
+  });
+  const statuses = new StatusModel(settings.PENDING_STATUSES);
+  const tracker = new Tracker({
+    store,
+    leases: new LeaseStore(documentClient, table.TABLE_NAME),
+    source: client,
+    statuses,
+    logger,
+    settings: {
+      concurrency: settings.POLL_CONCURRENCY,
+      timeMarginMs: settings.POLL_TIME_MARGIN_MS,
+      circuitMinCalls: settings.CIRCUIT_MIN_CALLS,
+      circuitFailureRatio: settings.CIRCUIT_FAILURE_RATIO,
+      maxTrackingHours: settings.MAX_TRACKING_HOURS,
+    },
+  });
+  return { tracker, store, client, statuses };
+}
+
+/** Memoizes an async factory; a failed attempt is forgotten so the next call tries again. */
+export function once<T>(factory: () => Promise<T>): () => Promise<T> {
+  let pending: Promise<T> | undefined;
+  return () => {
+    pending ??= factory().catch((error: unknown) => {
+      pending = undefined;
+      throw error;
+    });
+    return pending;
+  };
+}

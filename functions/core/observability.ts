@@ -1,0 +1,31 @@
+/**
+ * Logger and metrics, Powertools-configured once. Settings come from the standard Powertools
+ * variables (`POWERTOOLS_SERVICE_NAME`, `POWERTOOLS_LOG_LEVEL`, `POWERTOOLS_METRICS_NAMESPACE`,
+ * `POWERTOOLS_METRICS_DISABLED`), with the defaults below.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+
+export const SERVICE_NAME = 'payment-session-watch';
+export const METRICS_NAMESPACE = 'PaymentSessionWatch';
+
+export function createLogger(component?: string): Logger {
+  return new Logger({
+    serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? SERVICE_NAME,
+    ...(component ? { persistentKeys: { component } } : {}),
+  });
+}
+
+export function createMetrics(): Metrics {
+  return new Metrics({
+    namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE,
+    serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? SERVICE_NAME,
+  });
+}
+
+/** An error as a log field: its class and message, never the object (which may hold a request). */
+export function describeError(error: unknown): { errorType: string; error: string } {
+  return error instanceof Error
+    ? { errorType: error.name, error: error.message }
+    : { errorType: typeof error, error: String(error) };
+}

@@ -1,0 +1,206 @@
+import type { PaymentSession } from '../model';
+import { TokenProvider } from './auth';
+import {
+  OneEntryAuthError,
+  OneEntryError,
+  OneEntryHttpError,
+  OneEntryInvalidPayloadError,
+  OneEntryTimeoutError,
+} from './errors';
+import {
+  type ClientLogger,
+  type Fetch,
+  parseRetryAfter,
+  silentLogger,
+  sleep,
+  timedFetch,
+} from './http';
+import { errorBodySchema, sessionsResponseSchema } from './schema';
+
+export interface OneEntryClientOptions {
+  /** Project URL, e.g. `https://my-project.oneentry.cloud`. */
+  baseUrl: string;
+  /** The project's app token, sent as `x-app-token`. */
+  appToken: string;
+  /** A user access token. Give this, a refresh token, or both. */
+  accessToken?: string | undefined;
+  /** A user refresh token; lets the client replace expired access tokens. */
+  refreshToken?: string | undefined;
+  /** Marker of the auth provider used for refresh. Default `email`. */
+  authProvider?: string | undefined;
+  /** Receives each rotated refresh token so the deployment can persist it. */
+  onRefreshTokenRotated?: ((refreshToken: string) => void | Promise<void>) | undefined;
+  /** Per-attempt timeout, body included, in ms. Default 5000. */
+  timeoutMs?: number | undefined;
+  /** Attempts for retryable failures, the first included. Default 4. */
+  maxAttempts?: number | undefined;
+  /** First backoff ceiling, in ms; doubles per attempt (full jitter). Default 200. */
+  baseDelayMs?: number | undefined;
+  /** Backoff ceiling, in ms. Default 5000. */
+  maxDelayMs?: number | undefined;
+  /** Longest `Retry-After` the client waits for; a longer one fails the call. Default 30000. */
+  maxRetryAfterMs?: number | undefined;
+  fetch?: Fetch | undefined;
+  logger?: ClientLogger | undefined;
+  /** For tests: the jitter source. Default `Math.random`. */
+  random?: (() => number) | undefined;
+}
+
+export interface RequestOptions {
+  /** Aborts the call, retries included; the caller's overall deadline. */
+  signal?: AbortSignal | undefined;
+}
+
+/**
+ * Reads payment sessions from OneEntry. Failures are thrown as `OneEntryError` subclasses;
+ * a 404 means the order has no session yet and reads as an empty list.
+ */
+export class OneEntryClient {
+  private readonly baseUrl: string;
+  private readonly tokens: TokenProvider;
+  private readonly fetch: Fetch;
+  private readonly logger: ClientLogger;
+  private readonly timeoutMs: number;
+  private readonly maxAttempts: number;
+  private readonly baseDelayMs: number;
+  private readonly maxDelayMs: number;
+  private readonly maxRetryAfterMs: number;
+  private readonly random: () => number;
+
+  constructor(private readonly options: OneEntryClientOptions) {
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.fetch = options.fetch ?? globalThis.fetch;
+    this.logger = options.logger ?? silentLogger;
+    this.timeoutMs = options.timeoutMs ?? 5000;
+    this.maxAttempts = options.maxAttempts ?? 4;
+    this.baseDelayMs = options.baseDelayMs ?? 200;
+    this.maxDelayMs = options.maxDelayMs ?? 5000;
+    this.maxRetryAfterMs = options.maxRetryAfterMs ?? 30_000;
+    this.random = options.random ?? Math.random;
+    this.tokens = new TokenProvider({
+      baseUrl: this.baseUrl,
+      appToken: options.appToken,
+      accessToken: options.accessToken,
+      refreshToken: options.refreshToken,
+      authProvider: options.authProvider,
+      onRefreshTokenRotated: options.onRefreshTokenRotated,
+      fetch: this.fetch,
+      timeoutMs: this.timeoutMs,
+      logger: this.logger,
+    });
+  }
+
+  /** `GET /api/content/payments/sessions/order/{orderId}`, as a list (one object becomes one item). */
+  async getSessionsByOrderId(
+    orderId: number,
+    options: RequestOptions = {},
+  ): Promise<PaymentSession[]> {
+    if (!Number.isSafeInteger(orderId) || orderId <= 0) {
+      throw new RangeError(`orderId must be a positive integer, got ${orderId}`);
+    }
+    const url = `${this.baseUrl}/api/content/payments/sessions/order/${orderId}`;
+    const { signal } = options;
+    let refreshed = false;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const token = await this.tokens.current(signal);
+        const response = await timedFetch(
+          this.fetch,
+          url,
+          {
+            method: 'GET',
+            headers: {
+              'content-type': 'application/json',
+              'x-app-token': this.options.appToken,
+              authorization: `Bearer ${token}`,
+            },
+          },
+          this.timeoutMs,
+          signal,
+        );
+        if (response.status === 401) {
+          if (refreshed || !this.tokens.canRefresh) {
+            throw new OneEntryAuthError('OneEntry refused the user credentials (HTTP 401)');
+          }
+          refreshed = true;
+          await this.tokens.refresh(token);
+          attempt--; // the refresh is not a failed attempt
+          continue;
+        }
+        if (response.status === 404) return [];
+        if (response.status < 200 || response.status >= 300) {
+          throw new RetryableHttp(
+            response.status,
+            upstreamMessage(response.text),
+            response.headers,
+          );
+        }
+        return parseSessions(response.text);
+      } catch (caught) {
+        const error = caught instanceof RetryableHttp ? caught.toError() : caught;
+        if (!(error instanceof OneEntryError) || !error.retryable) throw error;
+        if (signal?.aborted) throw new OneEntryTimeoutError(this.timeoutMs);
+        if (attempt >= this.maxAttempts) throw error;
+        const retryAfter =
+          caught instanceof RetryableHttp
+            ? parseRetryAfter(caught.headers.get('retry-after'))
+            : undefined;
+        if (retryAfter !== undefined && retryAfter > this.maxRetryAfterMs) throw error;
+        const delay = retryAfter ?? this.backoff(attempt);
+        this.logger.debug('OneEntry call failed; retrying', {
+          orderId,
+          attempt,
+          delayMs: Math.round(delay),
+          error: error.message,
+        });
+        await sleep(delay, signal);
+      }
+    }
+  }
+
+  /** Full jitter: uniform in [0, min(maxDelay, base * 2^(attempt-1))]. */
+  private backoff(attempt: number): number {
+    return this.random() * Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** (attempt - 1));
+  }
+}
+
+/** An HTTP failure that still carries its headers, so the retry loop can read `Retry-After`. */
+class RetryableHttp {
+  constructor(
+    readonly status: number,
+    readonly message: string | undefined,
+    readonly headers: Headers,
+  ) {}
+  toError(): OneEntryHttpError {
+    return new OneEntryHttpError(this.status, this.message);
+  }
+}
+
+function upstreamMessage(text: string): string | undefined {
+  try {
+    const parsed = errorBodySchema.safeParse(JSON.parse(text));
+    if (!parsed.success) return undefined;
+    const message = parsed.data.message;
+    return (Array.isArray(message) ? message.join(', ') : message).slice(0, 200);
+  } catch {
+    return undefined;
+  }
+}
+
+function parseSessions(text: string): PaymentSession[] {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw new OneEntryInvalidPayloadError(['body is not valid JSON']);
+  }
+  const parsed = sessionsResponseSchema.safeParse(body);
+  if (!parsed.success) {
+    throw new OneEntryInvalidPayloadError(
+      parsed.error.issues
+        .slice(0, 5)
+        .map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`),
+    );
+  }
+  return parsed.data;
+}

@@ -1,0 +1,32 @@
+import { z } from 'zod';
+import type { PaymentSession } from '../model';
+
+/**
+ * One session as OneEntry sends it. Unknown fields (and `clientSecret`, a payment provider's
+ * secret) are stripped by zod's default object parsing, so they never leave this module.
+ */
+export const sessionSchema = z.object({
+  id: z.number().int(),
+  orderId: z.number().int(),
+  status: z.string().min(1),
+  type: z.string(),
+  paymentAccountId: z.number().int(),
+  paymentUrl: z.string().nullable().optional().default(null),
+  amount: z.number().nullable().optional().default(null),
+  createdDate: z.string(),
+  updatedDate: z.string(),
+});
+
+/** The endpoint answers either one session or an array of them. */
+export const sessionsResponseSchema = z
+  .union([z.array(sessionSchema), sessionSchema])
+  .transform((value): PaymentSession[] => (Array.isArray(value) ? value : [value]));
+
+/** The refresh endpoint's answer; other fields (user data) are ignored. */
+export const refreshResponseSchema = z.object({
+  accessToken: z.string().min(1),
+  refreshToken: z.string().min(1),
+});
+
+/** OneEntry's error body: `{statusCode, message, pageData, timestamp}`. */
+export const errorBodySchema = z.object({ message: z.union([z.string(), z.array(z.string())]) });

@@ -1,0 +1,351 @@
+/**
+ * The tracker's state in the one table. Every write that belongs together is one conditional
+ * write or one transaction, so a failure or a race never leaves half a transition behind.
+ */
+import {
+  ConditionalCheckFailedException,
+  TransactionCanceledException,
+} from '@aws-sdk/client-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type { HistoryEntry, OrderState, PaymentSession } from './model';
+import type { StatusModel } from './status';
+import {
+  DUE_INDEX,
+  DUE_INDEX_PARTITION_KEY,
+  DUE_INDEX_SORT_KEY,
+  dueShardName,
+  ENTITY,
+  ENTITY_ATTRIBUTE,
+  historySortKey,
+  orderKey,
+  PARTITION_KEY,
+  SORT_KEY,
+} from './table';
+import { eventIdFor, observe } from './transitions';
+
+/** Another writer changed the order since it was read; read it again and re-decide. */
+export class StaleOrderError extends Error {
+  override readonly name = 'StaleOrderError';
+  constructor(readonly orderId: number) {
+    super(`order ${orderId} changed while it was being recorded`);
+  }
+}
+
+export interface SessionStoreOptions {
+  client: DynamoDBDocumentClient;
+  tableName: string;
+  /** Shards of the due index; orders spread by `orderId % dueShards`. Default 1. */
+  dueShards?: number;
+}
+
+export interface TrackResult {
+  /** False when the order was already being tracked (nothing was written). */
+  started: boolean;
+  order: OrderState;
+}
+
+export interface RecordResult {
+  /** The history entries written; empty when nothing changed. */
+  transitions: HistoryEntry[];
+  /** The order stopped being tracked because all its sessions resolved. */
+  orderResolved: boolean;
+  /** Whether anything was written. */
+  written: boolean;
+}
+
+export interface OrderRecord {
+  order: OrderState;
+  history: HistoryEntry[];
+}
+
+const ITEM_KEYS = [
+  PARTITION_KEY,
+  SORT_KEY,
+  ENTITY_ATTRIBUTE,
+  DUE_INDEX_PARTITION_KEY,
+  DUE_INDEX_SORT_KEY,
+];
+
+function strip<T>(item: Record<string, unknown>): T {
+  const copy = { ...item };
+  for (const key of ITEM_KEYS) delete copy[key];
+  return copy as T;
+}
+
+function isConflict(error: unknown): boolean {
+  if (error instanceof ConditionalCheckFailedException) return true;
+  if (error instanceof TransactionCanceledException) {
+    return (error.CancellationReasons ?? []).some(
+      (reason) => reason.Code === 'ConditionalCheckFailed' || reason.Code === 'TransactionConflict',
+    );
+  }
+  return false;
+}
+
+export class SessionStore {
+  readonly tableName: string;
+  private readonly client: DynamoDBDocumentClient;
+  private readonly dueShards: number;
+
+  constructor(options: SessionStoreOptions) {
+    this.client = options.client;
+    this.tableName = options.tableName;
+    this.dueShards = options.dueShards ?? 1;
+  }
+
+  /**
+   * Starts tracking an order. Idempotent: an order already tracked is left as it is. An order
+   * that had resolved or expired starts a new tracking period (its history is kept).
+   */
+  async trackOrder(orderId: number, now: Date = new Date()): Promise<TrackResult> {
+    const trackedSince = now.toISOString();
+    try {
+      const result = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: orderKey(orderId),
+          ConditionExpression: 'attribute_not_exists(#pk) OR #state <> :tracking',
+          UpdateExpression:
+            'SET #entity = :entity, orderId = :orderId, #state = :tracking, trackedSince = :since, ' +
+            '#dueShard = :shard, #dueKey = :dueKey, #sessions = if_not_exists(#sessions, :empty), ' +
+            '#version = if_not_exists(#version, :zero) + :one, createdAt = if_not_exists(createdAt, :since)',
+          ExpressionAttributeNames: {
+            '#pk': PARTITION_KEY,
+            '#entity': ENTITY_ATTRIBUTE,
+            '#state': 'state',
+            '#dueShard': DUE_INDEX_PARTITION_KEY,
+            '#dueKey': DUE_INDEX_SORT_KEY,
+            '#sessions': 'sessions',
+            '#version': 'version',
+          },
+          ExpressionAttributeValues: {
+            ':entity': ENTITY.order,
+            ':orderId': orderId,
+            ':tracking': 'tracking',
+            ':since': trackedSince,
+            ':shard': dueShardName(orderId % this.dueShards),
+            ':dueKey': `${trackedSince}#${orderId}`,
+            ':empty': {},
+            ':zero': 0,
+            ':one': 1,
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return { started: true, order: strip<OrderState>(result.Attributes ?? {}) };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      const order = await this.getOrder(orderId);
+      if (!order) throw error; // deleted in between: let the caller retry
+      return { started: false, order };
+    }
+  }
+
+  async getOrder(orderId: number): Promise<OrderState | undefined> {
+    const result = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: orderKey(orderId), ConsistentRead: true }),
+    );
+    return result.Item ? strip<OrderState>(result.Item) : undefined;
+  }
+
+  /** The order and its whole history, oldest first, in one paginated Query of its partition. */
+  async readOrder(orderId: number): Promise<OrderRecord | undefined> {
+    let order: OrderState | undefined;
+    const history: HistoryEntry[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: '#pk = :pk',
+          ExpressionAttributeNames: { '#pk': PARTITION_KEY },
+          ExpressionAttributeValues: { ':pk': orderKey(orderId)[PARTITION_KEY] },
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        if (item[ENTITY_ATTRIBUTE] === ENTITY.order) order = strip<OrderState>(item);
+        else if (item[ENTITY_ATTRIBUTE] === ENTITY.history) history.push(strip<HistoryEntry>(item));
+      }
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return order ? { order, history } : undefined;
+  }
+
+  /**
+   * Every order being tracked, from the sparse due index (never a Scan), shard by shard. The
+   * index is eventually consistent; writes are guarded by the order's version, so a stale
+   * entry costs at most one failed condition.
+   */
+  async *listTracked(pageSize = 500): AsyncGenerator<OrderState> {
+    for (let shard = 0; shard < this.dueShards; shard++) {
+      let start: Record<string, unknown> | undefined;
+      do {
+        const page = await this.client.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: DUE_INDEX,
+            KeyConditionExpression: '#shard = :shard',
+            ExpressionAttributeNames: { '#shard': DUE_INDEX_PARTITION_KEY },
+            ExpressionAttributeValues: { ':shard': dueShardName(shard) },
+            ExclusiveStartKey: start,
+            Limit: pageSize,
+          }),
+        );
+        for (const item of page.Items ?? []) {
+          const order = strip<OrderState>(item);
+          if (order.state === 'tracking') yield order;
+        }
+        start = page.LastEvaluatedKey;
+      } while (start);
+    }
+  }
+
+  /**
+   * Records what OneEntry reported for `order` (as read at `order.version`). Unchanged
+   * statuses write nothing. Changes are one transaction: the order item under a version
+   * condition plus one history entry per changed session. Throws `StaleOrderError` if the
+   * order moved on meanwhile, so of two racing recorders exactly one writes the history.
+   */
+  async recordObservation(
+    order: OrderState,
+    sessions: readonly PaymentSession[],
+    statuses: StatusModel,
+    observedAt: Date = new Date(),
+  ): Promise<RecordResult> {
+    const at = observedAt.toISOString();
+    const { transitions, snapshots, orderResolved } = observe(order, sessions, at, statuses);
+    const endsTracking = orderResolved && order.state === 'tracking';
+    if (transitions.length === 0 && !endsTracking) {
+      return { transitions: [], orderResolved, written: false };
+    }
+    const names: Record<string, string> = { '#version': 'version', '#sessions': 'sessions' };
+    const values: Record<string, unknown> = {
+      ':expected': order.version,
+      ':next': order.version + 1,
+      ':at': at,
+    };
+    const sets = ['#version = :next', 'lastChangedAt = :at'];
+    Object.entries(snapshots).forEach(([sessionId, snapshot], index) => {
+      names[`#s${index}`] = sessionId;
+      values[`:s${index}`] = snapshot;
+      sets.push(`#sessions.#s${index} = :s${index}`);
+    });
+    let update = `SET ${sets.join(', ')}`;
+    if (endsTracking) {
+      names['#state'] = 'state';
+      names['#dueShard'] = DUE_INDEX_PARTITION_KEY;
+      names['#dueKey'] = DUE_INDEX_SORT_KEY;
+      values[':resolved'] = 'resolved';
+      update += ', #state = :resolved REMOVE #dueShard, #dueKey';
+    }
+    await this.transact(order.orderId, [
+      {
+        Update: {
+          TableName: this.tableName,
+          Key: orderKey(order.orderId),
+          ConditionExpression: '#version = :expected',
+          UpdateExpression: update,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        },
+      },
+      ...transitions.map((entry) => this.putHistory(entry, entry.sessionId ?? 'expired')),
+    ]);
+    return { transitions, orderResolved, written: true };
+  }
+
+  /**
+   * Ends tracking of an order that waited too long, with a history entry of its own. Returns
+   * undefined when another writer changed the order first (it will be judged again).
+   */
+  async expireOrder(
+    order: OrderState,
+    statuses: StatusModel,
+    observedAt: Date = new Date(),
+  ): Promise<HistoryEntry | undefined> {
+    const at = observedAt.toISOString();
+    const seq = order.version + 1;
+    const pendingSessionIds = Object.entries(order.sessions)
+      .filter(([, snapshot]) => statuses.isPending(snapshot.status))
+      .map(([sessionId]) => Number(sessionId));
+    const entry: HistoryEntry = {
+      orderId: order.orderId,
+      sessionId: null,
+      kind: 'expired',
+      seq,
+      previousStatus: null,
+      status: null,
+      resolved: false,
+      observedAt: at,
+      eventId: eventIdFor(order.orderId, 'expired', seq),
+      pendingSessionIds,
+    };
+    try {
+      await this.transact(order.orderId, [
+        {
+          Update: {
+            TableName: this.tableName,
+            Key: orderKey(order.orderId),
+            ConditionExpression: '#version = :expected AND #state = :tracking',
+            UpdateExpression:
+              'SET #version = :next, #state = :expired, lastChangedAt = :at REMOVE #dueShard, #dueKey',
+            ExpressionAttributeNames: {
+              '#version': 'version',
+              '#state': 'state',
+              '#dueShard': DUE_INDEX_PARTITION_KEY,
+              '#dueKey': DUE_INDEX_SORT_KEY,
+            },
+            ExpressionAttributeValues: {
+              ':expected': order.version,
+              ':next': seq,
+              ':tracking': 'tracking',
+              ':expired': 'expired',
+              ':at': at,
+            },
+          },
+        },
+        this.putHistory(entry, 'expired'),
+      ]);
+      return entry;
+    } catch (error) {
+      if (error instanceof StaleOrderError) return undefined;
+      throw error;
+    }
+  }
+
+  private putHistory(entry: HistoryEntry, sessionPart: number | 'expired') {
+    return {
+      Put: {
+        TableName: this.tableName,
+        Item: {
+          ...orderKey(entry.orderId),
+          [SORT_KEY]: historySortKey(entry.observedAt, sessionPart, entry.seq),
+          [ENTITY_ATTRIBUTE]: ENTITY.history,
+          ...entry,
+        },
+        ConditionExpression: 'attribute_not_exists(#pk)',
+        ExpressionAttributeNames: { '#pk': PARTITION_KEY },
+      },
+    };
+  }
+
+  private async transact(
+    orderId: number,
+    items: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>,
+  ): Promise<void> {
+    try {
+      await this.client.send(new TransactWriteCommand({ TransactItems: items }));
+    } catch (error) {
+      if (isConflict(error)) throw new StaleOrderError(orderId);
+      throw error;
+    }
+  }
+}

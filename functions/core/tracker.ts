@@ -1,0 +1,281 @@
+/**
+ * The tracker: checks orders against OneEntry and records what changed. Knows nothing of
+ * Lambda: the poller and webhook handlers, the local runtime and the tests all drive it.
+ */
+
+import type { LeaseStore } from './lease';
+import type { HistoryEntry, OrderState, PaymentSession } from './model';
+import { OneEntryError } from './oneentry/errors';
+import type { ClientLogger } from './oneentry/http';
+import { isDue } from './schedule';
+import type { StatusModel } from './status';
+import { type SessionStore, StaleOrderError } from './store';
+
+/** Where sessions come from: the OneEntry client, or anything that reads like it. */
+export interface SessionSource {
+  getSessionsByOrderId(
+    orderId: number,
+    options?: { signal?: AbortSignal },
+  ): Promise<PaymentSession[]>;
+}
+
+export interface TrackerSettings {
+  /** Upstream checks in flight at once. Default 16. */
+  concurrency: number;
+  /** Stop starting checks when less Lambda time than this is left, in ms. Default 10000. */
+  timeMarginMs: number;
+  /** Calls a cycle makes before it may judge the upstream down. Default 10. */
+  circuitMinCalls: number;
+  /** Failure ratio over which the cycle stops early. Default 0.5. */
+  circuitFailureRatio: number;
+  /** Hours after which an unresolved order stops being tracked. Default 24. */
+  maxTrackingHours: number;
+}
+
+export const DEFAULT_TRACKER_SETTINGS: TrackerSettings = {
+  concurrency: 16,
+  timeMarginMs: 10_000,
+  circuitMinCalls: 10,
+  circuitFailureRatio: 0.5,
+  maxTrackingHours: 24,
+};
+
+export interface TrackerOptions {
+  store: SessionStore;
+  leases: LeaseStore;
+  source: SessionSource;
+  statuses: StatusModel;
+  settings?: Partial<TrackerSettings>;
+  logger?: ClientLogger;
+  /** Clock, for tests. Default `Date.now`. */
+  now?: () => number;
+}
+
+export type CheckOutcome = 'unchanged' | 'changed' | 'resolved' | 'failed';
+
+export interface CheckResult {
+  orderId: number;
+  outcome: CheckOutcome;
+  /** The sessions as last seen (after this check, or from the table when the check failed). */
+  sessions: { sessionId: number; status: string }[];
+  transitions: HistoryEntry[];
+  /** The upstream failure, when `outcome` is `failed`. */
+  error?: OneEntryError;
+}
+
+export type CycleStatus = 'completed' | 'lease-held' | 'time-budget' | 'circuit-open';
+
+export interface CycleSummary {
+  status: CycleStatus;
+  /** Orders in the due index. */
+  tracked: number;
+  /** Orders whose check was due this cycle. */
+  due: number;
+  checked: number;
+  unchanged: number;
+  /** Checks that recorded at least one transition. */
+  changed: number;
+  /** Sessions that resolved. */
+  resolved: number;
+  /** Orders whose tracking expired. */
+  expired: number;
+  /** Checks that failed (upstream or store). */
+  errors: number;
+  upstreamCalls: number;
+  upstreamFailures: number;
+  durationMs: number;
+}
+
+/** A recorder racing others re-reads and re-decides; a handful of rounds always settles it. */
+const MAX_RECORD_ROUNDS = 8;
+const POLLER_LEASE = 'poller';
+
+export class Tracker {
+  private readonly settings: TrackerSettings;
+  private readonly now: () => number;
+  private readonly logger: ClientLogger | undefined;
+
+  constructor(private readonly options: TrackerOptions) {
+    this.settings = { ...DEFAULT_TRACKER_SETTINGS, ...options.settings };
+    this.now = options.now ?? Date.now;
+    this.logger = options.logger;
+  }
+
+  /**
+   * Checks one order now and records any transition. Upstream failures come back as a
+   * `failed` result (the order stays tracked); store failures are thrown.
+   */
+  async checkOrder(
+    target: number | OrderState,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<CheckResult> {
+    const { store, source, statuses } = this.options;
+    let order = typeof target === 'number' ? await store.getOrder(target) : target;
+    const orderId = typeof target === 'number' ? target : target.orderId;
+    if (!order) throw new RangeError(`order ${orderId} is not tracked`);
+    let sessions: PaymentSession[];
+    try {
+      sessions = await source.getSessionsByOrderId(orderId, options);
+    } catch (error) {
+      if (!(error instanceof OneEntryError)) throw error;
+      return { orderId, outcome: 'failed', sessions: snapshotList(order), transitions: [], error };
+    }
+    for (let round = 1; ; round++) {
+      try {
+        const result = await store.recordObservation(
+          order,
+          sessions,
+          statuses,
+          new Date(this.now()),
+        );
+        const outcome: CheckOutcome = result.transitions.some((entry) => entry.resolved)
+          ? 'resolved'
+          : result.transitions.length > 0
+            ? 'changed'
+            : 'unchanged';
+        return {
+          orderId,
+          outcome,
+          sessions: sessions.map((session) => ({ sessionId: session.id, status: session.status })),
+          transitions: result.transitions,
+        };
+      } catch (error) {
+        if (!(error instanceof StaleOrderError) || round >= MAX_RECORD_ROUNDS) throw error;
+        const fresh = await store.getOrder(orderId);
+        if (!fresh) throw error;
+        order = fresh;
+      }
+    }
+  }
+
+  /**
+   * One poll cycle: take the lease, check every due order with bounded concurrency, expire
+   * those tracked too long, stop early when time runs short or the upstream looks down.
+   */
+  async runCycle(run: { owner: string; remainingTimeMs: () => number }): Promise<CycleSummary> {
+    const startedAt = this.now();
+    const summary: CycleSummary = {
+      status: 'completed',
+      tracked: 0,
+      due: 0,
+      checked: 0,
+      unchanged: 0,
+      changed: 0,
+      resolved: 0,
+      expired: 0,
+      errors: 0,
+      upstreamCalls: 0,
+      upstreamFailures: 0,
+      durationMs: 0,
+    };
+    const lease = await this.options.leases.acquire(
+      POLLER_LEASE,
+      run.owner,
+      startedAt,
+      run.remainingTimeMs(),
+    );
+    if (!lease) {
+      summary.status = 'lease-held';
+      return summary;
+    }
+    const maxAgeMs = this.settings.maxTrackingHours * 3_600_000;
+    const work = this.dueWork(lease.cursor, startedAt, maxAgeMs, summary);
+    let stop: CycleStatus | undefined;
+    const worker = async () => {
+      for (;;) {
+        if (stop) return;
+        if (run.remainingTimeMs() < this.settings.timeMarginMs) {
+          stop = 'time-budget';
+          return;
+        }
+        const next = await work.next();
+        if (next.done) return;
+        const { order, expire } = next.value;
+        try {
+          if (expire) {
+            if (
+              await this.options.store.expireOrder(
+                order,
+                this.options.statuses,
+                new Date(this.now()),
+              )
+            ) {
+              summary.expired++;
+            }
+            continue;
+          }
+          summary.upstreamCalls++;
+          const result = await this.checkOrder(order);
+          summary.checked++;
+          this.count(summary, result);
+        } catch (error) {
+          summary.errors++;
+          this.logger?.error('Order check failed', {
+            orderId: order.orderId,
+            error: error instanceof Error ? error.message : String(error),
+          });
+        }
+        if (
+          summary.upstreamCalls >= this.settings.circuitMinCalls &&
+          summary.upstreamFailures / summary.upstreamCalls > this.settings.circuitFailureRatio
+        ) {
+          stop ??= 'circuit-open';
+        }
+      }
+    };
+    try {
+      await Promise.all(Array.from({ length: this.settings.concurrency }, worker));
+    } finally {
+      await work.return(undefined);
+      summary.status = stop ?? 'completed';
+      // The cursor only moves when every due check was done, so work cut short is due again.
+      await this.options.leases.release(
+        lease,
+        summary.status === 'completed' ? startedAt : undefined,
+      );
+      summary.durationMs = this.now() - startedAt;
+    }
+    return summary;
+  }
+
+  private count(summary: CycleSummary, result: CheckResult): void {
+    if (result.outcome === 'failed') {
+      summary.upstreamFailures++;
+      summary.errors++;
+      this.logger?.warn('OneEntry check failed', {
+        orderId: result.orderId,
+        error: result.error?.message,
+        errorType: result.error?.name,
+      });
+      return;
+    }
+    if (result.outcome === 'unchanged') summary.unchanged++;
+    else summary.changed++;
+    summary.resolved += result.transitions.filter((entry) => entry.resolved).length;
+  }
+
+  private async *dueWork(
+    cursor: number | undefined,
+    now: number,
+    maxAgeMs: number,
+    summary: CycleSummary,
+  ): AsyncGenerator<{ order: OrderState; expire: boolean }> {
+    for await (const order of this.options.store.listTracked()) {
+      summary.tracked++;
+      const since = Date.parse(order.trackedSince);
+      if (now - since >= maxAgeMs) {
+        yield { order, expire: true };
+      } else if (isDue(since, now, cursor)) {
+        summary.due++;
+        yield { order, expire: false };
+      }
+    }
+  }
+}
+
+function snapshotList(order: OrderState): { sessionId: number; status: string }[] {
+  return Object.entries(order.sessions).map(([sessionId, snapshot]) => ({
+    sessionId: Number(sessionId),
+    status: snapshot.status,
+  }));
+}

@@ -1,0 +1,50 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LeaseStore } from '../../functions/core/lease';
+import { createTestTable, type TestTable } from '../support/dynamo';
+
+let table: TestTable;
+let leases: LeaseStore;
+
+beforeAll(async () => {
+  table = await createTestTable('lease');
+  leases = new LeaseStore(table.client, table.tableName);
+});
+afterAll(() => table.drop());
+
+describe('LeaseStore', () => {
+  it('gives the lease to exactly one of many contenders', async () => {
+    const now = Date.now();
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, index) =>
+        leases.acquire('contended', `owner-${index}`, now, 60_000),
+      ),
+    );
+    expect(results.filter((lease) => lease !== undefined)).toHaveLength(1);
+  });
+
+  it('lets another owner take a lease that has lapsed', async () => {
+    const now = Date.now();
+    expect(await leases.acquire('lapsing', 'a', now, 1000)).toBeDefined();
+    expect(await leases.acquire('lapsing', 'b', now + 500, 1000)).toBeUndefined();
+    expect(await leases.acquire('lapsing', 'b', now + 1500, 1000)).toBeDefined();
+  });
+
+  it('keeps the cursor of the last finished cycle across holders', async () => {
+    const now = Date.now();
+    const first = await leases.acquire('cursor', 'a', now, 1000);
+    expect(first?.cursor).toBeUndefined();
+    await leases.release(first!, now);
+    const second = await leases.acquire('cursor', 'b', now + 10, 1000);
+    expect(second?.cursor).toBe(now);
+    await leases.release(second!);
+    expect((await leases.acquire('cursor', 'c', now + 20, 1000))?.cursor).toBe(now);
+  });
+
+  it('does not let a former holder release a lease someone else took', async () => {
+    const now = Date.now();
+    const stale = await leases.acquire('stolen', 'a', now, 100);
+    await leases.acquire('stolen', 'b', now + 200, 1000);
+    expect(await leases.release(stale!, now)).toBe(false);
+    expect(await leases.acquire('stolen', 'c', now + 300, 1000)).toBeUndefined();
+  });
+});

@@ -1,0 +1,50 @@
+import { randomUUID } from 'node:crypto';
+import {
+  CreateTableCommand,
+  DeleteTableCommand,
+  waitUntilTableExists,
+} from '@aws-sdk/client-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { inject } from 'vitest';
+import { createDocumentClient } from '../../functions/core/dynamo';
+import { createTableInput } from '../../functions/core/table';
+
+export interface TestTable {
+  endpoint: string;
+  tableName: string;
+  client: DynamoDBDocumentClient;
+  /** Every item in the table (tests only: the product never scans). */
+  scanAll(): Promise<Record<string, unknown>[]>;
+  drop(): Promise<void>;
+}
+
+/** A fresh table in the shared DynamoDB Local, built from the product's own definition. */
+export async function createTestTable(prefix = 'test'): Promise<TestTable> {
+  const endpoint = inject('dynamoEndpoint');
+  const client = createDocumentClient({ endpoint });
+  const tableName = `${prefix}-${randomUUID().slice(0, 8)}`;
+  await client.send(new CreateTableCommand(createTableInput(tableName)));
+  await waitUntilTableExists({ client, maxWaitTime: 30 }, { TableName: tableName });
+  return {
+    endpoint,
+    tableName,
+    client,
+    async scanAll() {
+      const items: Record<string, unknown>[] = [];
+      let start: Record<string, unknown> | undefined;
+      do {
+        const page = await client.send(
+          new ScanCommand({ TableName: tableName, ConsistentRead: true, ExclusiveStartKey: start }),
+        );
+        items.push(...(page.Items ?? []));
+        start = page.LastEvaluatedKey;
+      } while (start);
+      return items;
+    },
+    async drop() {
+      await client.send(new DeleteTableCommand({ TableName: tableName }));
+      client.destroy();
+    },
+  };
+}
