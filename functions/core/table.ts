@@ -52,8 +52,9 @@ export const orderKey = (orderId: number) => ({
   [SORT_KEY]: 'ORDER',
 });
 
+/** Zero-padded so entries observed at the same instant still sort by session, then sequence. */
 export const historySortKey = (observedAt: string, sessionId: number | 'expired', seq: number) =>
-  `HISTORY#${observedAt}#${sessionId}#${String(seq).padStart(6, '0')}`;
+  `HISTORY#${observedAt}#${typeof sessionId === 'number' ? String(sessionId).padStart(16, '0') : sessionId}#${String(seq).padStart(6, '0')}`;
 
 export const leaseKey = (name: string) => ({
   [PARTITION_KEY]: `LEASE#${name}`,

@@ -75,6 +75,8 @@ export interface CycleSummary {
   unchanged: number;
   /** Checks that recorded at least one transition. */
   changed: number;
+  /** History entries written by checks (transitions of sessions). */
+  transitions: number;
   /** Sessions that resolved. */
   resolved: number;
   /** Orders whose tracking expired. */
@@ -88,7 +90,8 @@ export interface CycleSummary {
 
 /** A recorder racing others re-reads and re-decides; a handful of rounds always settles it. */
 const MAX_RECORD_ROUNDS = 8;
-const POLLER_LEASE = 'poller';
+/** Name of the lease poll cycles take. */
+export const POLLER_LEASE = 'poller';
 
 export class Tracker {
   private readonly settings: TrackerSettings;
@@ -161,6 +164,7 @@ export class Tracker {
       checked: 0,
       unchanged: 0,
       changed: 0,
+      transitions: 0,
       resolved: 0,
       expired: 0,
       errors: 0,
@@ -251,6 +255,7 @@ export class Tracker {
     }
     if (result.outcome === 'unchanged') summary.unchanged++;
     else summary.changed++;
+    summary.transitions += result.transitions.length;
     summary.resolved += result.transitions.filter((entry) => entry.resolved).length;
   }
 

@@ -19,7 +19,7 @@ export interface PollerDependencies {
 
 export function emitCycleMetrics(metrics: Metrics, summary: CycleSummary): void {
   metrics.addMetric('OrdersChecked', MetricUnit.Count, summary.checked);
-  metrics.addMetric('Transitions', MetricUnit.Count, summary.changed);
+  metrics.addMetric('Transitions', MetricUnit.Count, summary.transitions);
   metrics.addMetric('SessionsResolved', MetricUnit.Count, summary.resolved);
   metrics.addMetric('OrdersExpired', MetricUnit.Count, summary.expired);
   metrics.addMetric('CheckErrors', MetricUnit.Count, summary.errors);

@@ -1,0 +1,184 @@
+/**
+ * The OneEntry routes the product uses: sessions by order and the token refresh. Checks run
+ * in the order OneEntry's guards would: app token, then user token, then the order id. Faults
+ * hit only requests that got that far, so a fault's `times` counts requests OneEntry would
+ * have served.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { setTimeout as delay } from 'node:timers/promises';
+import { z } from 'zod';
+import type { Fault } from './faults';
+import {
+  headerValue,
+  InvalidBodyError,
+  readJsonBody,
+  sendError,
+  sendJson,
+  sendText,
+} from './respond';
+import { orderIdSchema, type SimSession, type SimulatorState } from './state';
+
+/** The only auth provider the simulator knows; the SDK's default. */
+export const SIMULATOR_PROVIDER_MARKER = 'email';
+
+const SESSIONS_ROUTE = /^\/api\/content\/payments\/sessions\/order\/([^/]*)\/?$/;
+const REFRESH_ROUTE = /^\/api\/content\/users-auth-providers\/marker\/([^/]*)\/users\/refresh\/?$/;
+
+const refreshBodySchema = z.object({ refreshToken: z.string().min(1) });
+
+export interface ApiContext {
+  state: SimulatorState;
+  appToken: string;
+  /** Aborted by close(), so added latency never holds the simulator open. */
+  closing: AbortSignal;
+}
+
+/** A malformed escape stays as sent: it then fails validation like any other bad value. */
+function decodePathParam(raw: string | undefined): string {
+  try {
+    return decodeURIComponent(raw ?? '');
+  } catch {
+    return raw ?? '';
+  }
+}
+
+/** Answers the request if it is for a OneEntry route; false when the path is not one. */
+export async function handleApi(
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+  context: ApiContext,
+): Promise<boolean> {
+  const sessionsMatch = SESSIONS_ROUTE.exec(path);
+  if (sessionsMatch && req.method === 'GET') {
+    await answerSessions(req, res, decodePathParam(sessionsMatch[1]), context);
+    return true;
+  }
+  const refreshMatch = REFRESH_ROUTE.exec(path);
+  if (refreshMatch && req.method === 'POST') {
+    await answerRefresh(req, res, decodePathParam(refreshMatch[1]), context);
+    return true;
+  }
+  return false;
+}
+
+function unauthorized(res: ServerResponse, state: SimulatorState, message: string): void {
+  state.recordUnauthorized();
+  sendError(res, 401, message);
+}
+
+function hasAppToken(req: IncomingMessage, appToken: string): boolean {
+  return headerValue(req, 'x-app-token') === appToken;
+}
+
+/** Why the user is not authorized, or undefined when the bearer token is good. */
+function bearerProblem(req: IncomingMessage, state: SimulatorState): string | undefined {
+  const match = /^Bearer\s+(\S+)$/i.exec(headerValue(req, 'authorization') ?? '');
+  if (!match?.[1]) return 'Authorization: Bearer <accessToken> is required';
+  switch (state.tokens.checkAccessToken(match[1])) {
+    case 'valid':
+      return undefined;
+    case 'expired':
+      return 'Access token expired';
+    case 'unknown':
+      return 'Invalid access token';
+  }
+}
+
+async function answerSessions(
+  req: IncomingMessage,
+  res: ServerResponse,
+  rawOrderId: string,
+  { state, appToken, closing }: ApiContext,
+): Promise<void> {
+  const orderId = orderIdSchema.safeParse(/^\d+$/.test(rawOrderId) ? Number(rawOrderId) : NaN);
+  state.recordSessionRequest(orderId.success ? orderId.data : undefined);
+  if (!hasAppToken(req, appToken)) {
+    return unauthorized(res, state, 'Invalid or missing x-app-token');
+  }
+  const problem = bearerProblem(req, state);
+  if (problem) return unauthorized(res, state, problem);
+  if (!orderId.success) {
+    // NestJS's ParseIntPipe message, which OneEntry answers with.
+    return sendError(res, 400, 'Validation failed (numeric string is expected)');
+  }
+
+  const fault = state.faults.take(orderId.data);
+  if (fault?.latencyMs) {
+    try {
+      await delay(fault.latencyMs, undefined, { signal: closing });
+    } catch {
+      return; // The simulator is closing: it ends this connection itself.
+    }
+  }
+  if (fault?.hang) return; // Never answered; close() ends the connection.
+  const found = state.sessionsOf(orderId.data);
+  if (fault && answerWithFault(res, fault, found?.sessions ?? [])) return;
+
+  if (!found || found.sessions.length === 0) {
+    return sendError(res, 404, `Payment sessions for order ${orderId.data} not found`);
+  }
+  const newest = found.sessions.at(-1);
+  sendJson(res, 200, found.responseShape === 'object' ? newest : found.sessions);
+}
+
+/** Answers as `fault` says; false when the fault only adds latency. */
+function answerWithFault(res: ServerResponse, fault: Fault, sessions: SimSession[]): boolean {
+  if (fault.status !== undefined) {
+    const headers =
+      fault.retryAfterSeconds === undefined
+        ? {}
+        : { 'retry-after': String(fault.retryAfterSeconds) };
+    sendError(res, fault.status, `Simulated failure (${fault.status})`, headers);
+    return true;
+  }
+  if (fault.malformed) {
+    sendText(res, 200, '[{"id":1,"status":"waiting","orderId":');
+    return true;
+  }
+  if (fault.wrongShape === 'foreign-object') {
+    sendJson(res, 200, { foo: 1 });
+    return true;
+  }
+  if (fault.wrongShape === 'string-id') {
+    const sample = sessions.length > 0 ? sessions : [{ id: 1, orderId: 1, status: 'waiting' }];
+    sendJson(
+      res,
+      200,
+      sample.map((session) => ({ ...session, id: String(session.id) })),
+    );
+    return true;
+  }
+  return false;
+}
+
+async function answerRefresh(
+  req: IncomingMessage,
+  res: ServerResponse,
+  marker: string,
+  { state, appToken }: ApiContext,
+): Promise<void> {
+  state.recordRefresh();
+  if (!hasAppToken(req, appToken)) {
+    return unauthorized(res, state, 'Invalid or missing x-app-token');
+  }
+  if (marker !== SIMULATOR_PROVIDER_MARKER) {
+    return sendError(res, 404, `Auth provider '${marker}' not found`);
+  }
+  let body: unknown;
+  try {
+    body = await readJsonBody(req);
+  } catch (error) {
+    if (error instanceof InvalidBodyError) return sendError(res, 400, error.message);
+    throw error;
+  }
+  const parsed = refreshBodySchema.safeParse(body);
+  if (!parsed.success) return sendError(res, 400, 'refreshToken must be a non-empty string');
+  const pair = state.tokens.rotate(parsed.data.refreshToken);
+  if (!pair) return unauthorized(res, state, 'Invalid or already used refresh token');
+  sendJson(res, 200, {
+    userIdentifier: 'sim-user@example.test',
+    authProviderIdentifier: marker,
+    ...pair,
+  });
+}

@@ -1,0 +1,58 @@
+/**
+ * Demo data: three orders with one waiting session each. One session completes, one is
+ * cancelled later, one stays waiting, so a poller shows every outcome in under a minute.
+ */
+import type { Simulator } from './simulator';
+
+export interface DemoOptions {
+  /** When the first session completes and the second is cancelled. Default 20 s and 30 s. */
+  resolveAfterMs?: { completed: number; cancelled: number };
+}
+
+export interface DemoSeed {
+  /** The order that completes, the one cancelled, the one left waiting. */
+  orderIds: [number, number, number];
+  /** Cancels the status changes still to come. */
+  stop(): void;
+}
+
+export function seedDemo(
+  sim: Pick<Simulator, 'createOrder' | 'createSession' | 'setStatus'>,
+  options: DemoOptions = {},
+): DemoSeed {
+  const { completed, cancelled } = options.resolveAfterMs ?? {
+    completed: 20_000,
+    cancelled: 30_000,
+  };
+  const demoSessions = [
+    { amount: 49.9, paymentAccountId: 1 },
+    { amount: 120, paymentAccountId: 1 },
+    { amount: 15.5, paymentAccountId: 2 },
+  ].map((init) => {
+    const orderId = sim.createOrder();
+    const session = sim.createSession(orderId, {
+      ...init,
+      paymentUrl: `https://checkout.example.test/pay/order-${orderId}`,
+    });
+    return { orderId, sessionId: session.id };
+  });
+  const [toComplete, toCancel, toLeave] = demoSessions as [
+    (typeof demoSessions)[number],
+    (typeof demoSessions)[number],
+    (typeof demoSessions)[number],
+  ];
+
+  // Unref'd: a forgotten demo never keeps the process alive.
+  const timers = [
+    setTimeout(() => sim.setStatus(toComplete.sessionId, 'completed'), completed),
+    setTimeout(() => sim.setStatus(toCancel.sessionId, 'cancelled'), cancelled),
+  ];
+  for (const timer of timers) timer.unref();
+
+  return {
+    orderIds: [toComplete.orderId, toCancel.orderId, toLeave.orderId],
+    stop: () => {
+      for (const timer of timers) clearTimeout(timer);
+    },
+  };
+}

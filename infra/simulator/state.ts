@@ -1,0 +1,192 @@
+/**
+ * The simulator's in-memory world: orders, their payment sessions, tokens, faults and the
+ * counters tests assert on. No HTTP in here.
+ */
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import {
+  InvalidSimulatorInputError,
+  OrderExistsError,
+  SessionExistsError,
+  UnknownOrderError,
+  UnknownSessionError,
+} from './errors';
+import { FaultBook } from './faults';
+import { TokenBook } from './tokens';
+
+export type ResponseShape = 'array' | 'object';
+
+/** A session as the simulator serves it: every `ISessionEntity` field and then some. */
+export interface SimSession {
+  id: number;
+  createdDate: string;
+  updatedDate: string;
+  type: string;
+  status: string;
+  paymentAccountId: number;
+  orderId: number;
+  amount: number | null;
+  paymentUrl: string | null;
+  /** A payment-provider secret, as OneEntry sends it: clients must drop it. */
+  clientSecret: string;
+  /** A field clients do not know: they must ignore it. */
+  locale: string;
+}
+
+/** `id` is for rebuilding known sessions (e.g. after a restart); by default ids count up from 1. */
+export type SessionInit = Partial<
+  Pick<SimSession, 'id' | 'status' | 'type' | 'amount' | 'paymentAccountId' | 'paymentUrl'>
+>;
+
+export interface SimulatorStats {
+  /** Every request to the sessions route, answered or not. */
+  sessionRequests: number;
+  sessionRequestsByOrder: Record<number, number>;
+  /** Every request to the refresh route, successful or not, so duplicate refreshes show. */
+  refreshes: number;
+  /** Every 401 the OneEntry routes answered. */
+  unauthorized: number;
+}
+
+export const orderIdSchema = z.int().positive().max(Number.MAX_SAFE_INTEGER);
+export const responseShapeSchema = z.enum(['array', 'object']);
+export const statusSchema = z.string().min(1);
+export const sessionInitSchema = z.strictObject({
+  id: z.int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
+  status: statusSchema.optional(),
+  type: z.string().min(1).optional(),
+  amount: z.number().nonnegative().nullable().optional(),
+  paymentAccountId: z.int().positive().optional(),
+  paymentUrl: z.string().min(1).nullable().optional(),
+});
+
+function parseInput<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    throw new InvalidSimulatorInputError(`${what}: ${z.prettifyError(result.error)}`);
+  }
+  return result.data;
+}
+
+interface Order {
+  responseShape: ResponseShape;
+  sessionIds: number[];
+}
+
+const FIRST_AUTO_ORDER_ID = 1000;
+
+function emptyStats(): SimulatorStats {
+  return { sessionRequests: 0, sessionRequestsByOrder: {}, refreshes: 0, unauthorized: 0 };
+}
+
+export class SimulatorState {
+  readonly tokens: TokenBook;
+  readonly faults = new FaultBook();
+  readonly #orders = new Map<number, Order>();
+  readonly #sessions = new Map<number, SimSession>();
+  #nextOrderId = FIRST_AUTO_ORDER_ID;
+  #nextSessionId = 1;
+  #stats = emptyStats();
+
+  constructor(options: { accessTokenTtlMs: number }) {
+    this.tokens = new TokenBook(options.accessTokenTtlMs);
+  }
+
+  createOrder(orderId?: number, responseShape: ResponseShape = 'array'): number {
+    const shape = parseInput(responseShapeSchema, responseShape, 'responseShape');
+    let id: number;
+    if (orderId === undefined) {
+      while (this.#orders.has(this.#nextOrderId)) this.#nextOrderId += 1;
+      id = this.#nextOrderId;
+      this.#nextOrderId += 1;
+    } else {
+      id = parseInput(orderIdSchema, orderId, 'orderId');
+      if (this.#orders.has(id)) throw new OrderExistsError(id);
+    }
+    this.#orders.set(id, { responseShape: shape, sessionIds: [] });
+    return id;
+  }
+
+  createSession(orderId: number, init: SessionInit = {}): SimSession {
+    const order = this.#order(orderId);
+    const fields = parseInput(sessionInitSchema, init, 'session');
+    const id = fields.id ?? this.#nextSessionId;
+    if (this.#sessions.has(id)) throw new SessionExistsError(id);
+    this.#nextSessionId = Math.max(this.#nextSessionId, id + 1);
+    const now = new Date().toISOString();
+    const session: SimSession = {
+      id,
+      createdDate: now,
+      updatedDate: now,
+      type: fields.type ?? 'session',
+      status: fields.status ?? 'waiting',
+      paymentAccountId: fields.paymentAccountId ?? 1,
+      orderId,
+      amount: fields.amount ?? null,
+      paymentUrl: fields.paymentUrl ?? null,
+      clientSecret: `pi_sim${id}_secret_${randomBytes(12).toString('hex')}`,
+      locale: 'en_US',
+    };
+    this.#sessions.set(id, session);
+    order.sessionIds.push(id);
+    return { ...session };
+  }
+
+  setStatus(sessionId: number, status: string): SimSession {
+    const session = this.#sessions.get(sessionId);
+    if (!session) throw new UnknownSessionError(sessionId);
+    session.status = parseInput(statusSchema, status, 'status');
+    // Strictly later than before, so a client comparing updatedDate sees every change even
+    // when two happen within the same millisecond.
+    const previous = Date.parse(session.updatedDate);
+    session.updatedDate = new Date(Math.max(Date.now(), previous + 1)).toISOString();
+    return { ...session };
+  }
+
+  setResponseShape(orderId: number, shape: ResponseShape): void {
+    this.#order(orderId).responseShape = parseInput(responseShapeSchema, shape, 'responseShape');
+  }
+
+  /** The order's sessions, oldest first, and how it answers; undefined for an unknown order. */
+  sessionsOf(
+    orderId: number,
+  ): { responseShape: ResponseShape; sessions: SimSession[] } | undefined {
+    const order = this.#orders.get(orderId);
+    if (!order) return undefined;
+    const sessions = order.sessionIds.flatMap((id) => {
+      const session = this.#sessions.get(id);
+      return session ? [{ ...session }] : [];
+    });
+    return { responseShape: order.responseShape, sessions };
+  }
+
+  recordSessionRequest(orderId: number | undefined): void {
+    this.#stats.sessionRequests += 1;
+    if (orderId !== undefined) {
+      const byOrder = this.#stats.sessionRequestsByOrder;
+      byOrder[orderId] = (byOrder[orderId] ?? 0) + 1;
+    }
+  }
+
+  recordRefresh(): void {
+    this.#stats.refreshes += 1;
+  }
+
+  recordUnauthorized(): void {
+    this.#stats.unauthorized += 1;
+  }
+
+  stats(): SimulatorStats {
+    return { ...this.#stats, sessionRequestsByOrder: { ...this.#stats.sessionRequestsByOrder } };
+  }
+
+  resetStats(): void {
+    this.#stats = emptyStats();
+  }
+
+  #order(orderId: number): Order {
+    const order = this.#orders.get(orderId);
+    if (!order) throw new UnknownOrderError(orderId);
+    return order;
+  }
+}

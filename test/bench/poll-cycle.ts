@@ -1,0 +1,125 @@
+/**
+ * `npm run bench`: one poll cycle over N pending orders, against DynamoDB Local and the
+ * simulator answering with a fixed latency. Prints one JSON object on stdout.
+ *
+ *   npm run bench -- --orders 2000 --concurrency 32 --latency 50
+ *
+ * The measured cycle is the second one: the first records every session's first observation
+ * (a write each, by design), the second is the steady state the poller spends its life in,
+ * where nothing changed and nothing should be written.
+ */
+import { parseArgs } from 'node:util';
+import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
+import { createDocumentClient } from '../../functions/core/dynamo';
+import { LeaseStore } from '../../functions/core/lease';
+import { OneEntryClient } from '../../functions/core/oneentry/client';
+import { StatusModel } from '../../functions/core/status';
+import { SessionStore } from '../../functions/core/store';
+import { createTableInput, PARTITION_KEY } from '../../functions/core/table';
+import { Tracker } from '../../functions/core/tracker';
+import { startDynamoDbLocal } from '../../infra/local/dynamodb-local';
+import { startSimulator } from '../../infra/simulator/simulator';
+
+const { values } = parseArgs({
+  options: {
+    orders: { type: 'string', default: '2000' },
+    concurrency: { type: 'string', default: '32' },
+    latency: { type: 'string', default: '50' },
+  },
+});
+const orders = Number(values.orders);
+const concurrency = Number(values.concurrency);
+const upstreamLatencyMs = Number(values.latency);
+const WRITE_COMMANDS = new Set([
+  'PutItemCommand',
+  'UpdateItemCommand',
+  'DeleteItemCommand',
+  'TransactWriteItemsCommand',
+  'BatchWriteItemCommand',
+]);
+
+const progress = (message: string) => process.stderr.write(`[bench] ${message}\n`);
+
+const dynamo = await startDynamoDbLocal();
+const sim = await startSimulator();
+try {
+  const client = createDocumentClient({ endpoint: dynamo.endpoint });
+  const tableName = 'bench';
+  await client.send(new CreateTableCommand(createTableInput(tableName)));
+
+  const requests: Record<string, number> = {};
+  let writesOutsideLease = 0;
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const name = context.commandName ?? 'unknown';
+      const operation = name.replace(/Command$/, '');
+      requests[operation] = (requests[operation] ?? 0) + 1;
+      const key = (args.input as { Key?: Record<string, unknown> }).Key;
+      const isLease = String(key?.[PARTITION_KEY] ?? '').startsWith('LEASE#');
+      if (WRITE_COMMANDS.has(name) && !isLease) writesOutsideLease++;
+      return next(args);
+    },
+    { step: 'initialize', name: 'countRequests' },
+  );
+
+  const store = new SessionStore({ client, tableName });
+  progress(`seeding ${orders} orders`);
+  const ids = Array.from({ length: orders }, () => {
+    const orderId = sim.createOrder();
+    sim.createSession(orderId, { status: 'waiting', amount: 10 });
+    return orderId;
+  });
+  for (let start = 0; start < ids.length; start += 50) {
+    await Promise.all(ids.slice(start, start + 50).map((orderId) => store.trackOrder(orderId)));
+  }
+
+  const tracker = new Tracker({
+    store,
+    leases: new LeaseStore(client, tableName),
+    source: new OneEntryClient({ baseUrl: sim.url, appToken: sim.appToken, ...sim.issueTokens() }),
+    statuses: new StatusModel(['waiting']),
+    settings: { concurrency },
+  });
+  const plentyOfTime = () => 15 * 60_000;
+  sim.setFault('global', { latencyMs: upstreamLatencyMs });
+
+  progress('warm-up cycle (first observations)');
+  const warmUp = await tracker.runCycle({ owner: 'bench', remainingTimeMs: plentyOfTime });
+  if (warmUp.transitions !== orders)
+    throw new Error(`warm-up recorded ${warmUp.transitions} of ${orders}`);
+
+  for (const key of Object.keys(requests)) delete requests[key];
+  writesOutsideLease = 0;
+  progress('measured cycle');
+  const rssBefore = process.memoryUsage().rss;
+  const started = performance.now();
+  const summary = await tracker.runCycle({ owner: 'bench', remainingTimeMs: plentyOfTime });
+  const wallMs = performance.now() - started;
+
+  const checksPerSec = summary.checked / (wallMs / 1000);
+  const idealChecksPerSec = concurrency / (upstreamLatencyMs / 1000);
+  const result = {
+    orders,
+    concurrency,
+    upstreamLatencyMs,
+    checked: summary.checked,
+    unchanged: summary.unchanged,
+    wallMs: Math.round(wallMs),
+    checksPerSec: Math.round(checksPerSec * 10) / 10,
+    idealChecksPerSec: Math.round(idealChecksPerSec * 10) / 10,
+    efficiency: Math.round((checksPerSec / idealChecksPerSec) * 1000) / 1000,
+    dynamoRequests: requests,
+    writesForUnchanged: writesOutsideLease,
+    scans: requests.Scan ?? 0,
+    rssMb: Math.round(process.memoryUsage().rss / 1e6),
+    rssGrowthMb: Math.round((process.memoryUsage().rss - rssBefore) / 1e6),
+  };
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+  if (summary.status !== 'completed' || summary.checked !== orders) {
+    throw new Error(`cycle ended ${summary.status} after ${summary.checked} checks`);
+  }
+  client.destroy();
+} finally {
+  await sim.close();
+  await dynamo.stop();
+}

@@ -1,0 +1,144 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type Simulator, startSimulator } from '../../infra/simulator/simulator';
+import { createTestTable, type TestTable } from '../support/dynamo';
+import { plentyOfTime, trackerFor } from '../support/tracker';
+
+let sim: Simulator;
+let table: TestTable;
+
+beforeAll(async () => {
+  sim = await startSimulator();
+});
+afterAll(() => sim.close());
+beforeEach(async () => {
+  table = await createTestTable('tracker');
+});
+afterEach(async () => {
+  sim.clearFaults();
+  sim.resetStats();
+  await table.drop();
+});
+
+async function trackNew(
+  store: ReturnType<typeof trackerFor>['store'],
+  count: number,
+  status = 'waiting',
+) {
+  const orders: { orderId: number; sessionId: number }[] = [];
+  for (let index = 0; index < count; index++) {
+    const orderId = sim.createOrder();
+    const session = sim.createSession(orderId, { status });
+    await store.trackOrder(orderId);
+    orders.push({ orderId, sessionId: session.id });
+  }
+  return orders;
+}
+
+describe('Tracker.runCycle', () => {
+  it('records what changed and stops tracking orders whose sessions resolved', async () => {
+    const { tracker, store } = trackerFor(table, sim);
+    const [paid, open] = await trackNew(store, 2);
+    const first = await tracker.runCycle({ owner: 'a', remainingTimeMs: plentyOfTime });
+    expect(first).toMatchObject({
+      status: 'completed',
+      checked: 2,
+      changed: 2,
+      resolved: 0,
+      errors: 0,
+    });
+
+    sim.setStatus(paid!.sessionId, 'completed');
+    const second = await tracker.runCycle({ owner: 'a', remainingTimeMs: plentyOfTime });
+    expect(second).toMatchObject({ checked: 2, changed: 1, unchanged: 1, resolved: 1 });
+
+    const third = await tracker.runCycle({ owner: 'a', remainingTimeMs: plentyOfTime });
+    expect(third).toMatchObject({ tracked: 1, checked: 1 });
+    expect((await store.readOrder(paid!.orderId))?.history.map((entry) => entry.kind)).toEqual([
+      'observed',
+      'resolved',
+    ]);
+    expect((await store.getOrder(open!.orderId))?.state).toBe('tracking');
+  });
+
+  it('lets only one of two overlapping cycles work, so no order is checked twice', async () => {
+    const { tracker, store } = trackerFor(table, sim);
+    await trackNew(store, 20);
+    sim.setFault('global', { latencyMs: 20 });
+    const [a, b] = await Promise.all([
+      tracker.runCycle({ owner: 'a', remainingTimeMs: plentyOfTime }),
+      tracker.runCycle({ owner: 'b', remainingTimeMs: plentyOfTime }),
+    ]);
+    expect([a.status, b.status].sort()).toEqual(['completed', 'lease-held']);
+    expect(sim.stats().sessionRequests).toBe(20);
+  });
+
+  it('stops starting checks when the time left falls under the margin, and picks them up next cycle', async () => {
+    const { tracker, store } = trackerFor(table, sim, { concurrency: 2, timeMarginMs: 10_000 });
+    const orders = await trackNew(store, 12);
+    let calls = 0;
+    // Lease duration first, then plenty for a few checks, then below the margin.
+    const shrinking = () => (calls++ < 6 ? 60_000 : 5_000);
+    const cut = await tracker.runCycle({ owner: 'a', remainingTimeMs: shrinking });
+    expect(cut.status).toBe('time-budget');
+    expect(cut.checked).toBeGreaterThan(0);
+    expect(cut.checked).toBeLessThan(12);
+
+    const next = await tracker.runCycle({ owner: 'a', remainingTimeMs: plentyOfTime });
+    expect(next).toMatchObject({ status: 'completed', checked: 12 });
+    for (const { orderId } of orders) {
+      expect((await store.readOrder(orderId))?.history).toHaveLength(1);
+    }
+  });
+
+  it('stops the cycle early when most upstream calls fail', async () => {
+    const { tracker, store } = trackerFor(table, sim, { concurrency: 4, circuitMinCalls: 10 });
+    await trackNew(store, 60);
+    sim.setFault('global', { status: 503 });
+    const summary = await tracker.runCycle({ owner: 'a', remainingTimeMs: plentyOfTime });
+    expect(summary.status).toBe('circuit-open');
+    expect(summary.upstreamFailures).toBeGreaterThanOrEqual(10);
+    expect(summary.upstreamCalls).toBeLessThan(10 + 4 + 1);
+    expect(sim.stats().sessionRequests).toBeLessThan(60);
+  });
+
+  it('ends tracking of an order that waited longer than MAX_TRACKING_HOURS, with its own history entry', async () => {
+    const { tracker, store } = trackerFor(table, sim, { maxTrackingHours: 24 });
+    const orderId = sim.createOrder();
+    sim.createSession(orderId, { status: 'waiting' });
+    await store.trackOrder(orderId, new Date(Date.now() - 25 * 3_600_000));
+    const summary = await tracker.runCycle({ owner: 'a', remainingTimeMs: plentyOfTime });
+    expect(summary).toMatchObject({ expired: 1, checked: 0 });
+    const record = await store.readOrder(orderId);
+    expect(record?.order.state).toBe('expired');
+    expect(record?.history.map((entry) => entry.kind)).toEqual(['expired']);
+    expect((await tracker.runCycle({ owner: 'a', remainingTimeMs: plentyOfTime })).tracked).toBe(0);
+  });
+
+  it('counts an order whose check fails and keeps tracking it', async () => {
+    const { tracker, store } = trackerFor(table, sim);
+    const [order] = await trackNew(store, 1);
+    sim.setFault(order!.orderId, { malformed: true });
+    const summary = await tracker.runCycle({ owner: 'a', remainingTimeMs: plentyOfTime });
+    expect(summary).toMatchObject({ errors: 1, upstreamFailures: 1, checked: 1 });
+    expect((await store.getOrder(order!.orderId))?.state).toBe('tracking');
+  });
+});
+
+describe('Tracker.checkOrder', () => {
+  it('returns a failed outcome, not an exception, when OneEntry is down', async () => {
+    const { tracker, store } = trackerFor(table, sim);
+    const [order] = await trackNew(store, 1);
+    sim.setFault(order!.orderId, { status: 500 });
+    const result = await tracker.checkOrder(order!.orderId);
+    expect(result.outcome).toBe('failed');
+    expect(result.error?.name).toBe('OneEntryHttpError');
+  });
+
+  it('records the current status at once', async () => {
+    const { tracker, store } = trackerFor(table, sim);
+    const [order] = await trackNew(store, 1, 'completed');
+    const result = await tracker.checkOrder(order!.orderId);
+    expect(result).toMatchObject({ outcome: 'resolved', sessions: [{ status: 'completed' }] });
+    expect((await store.readOrder(order!.orderId))?.order.state).toBe('resolved');
+  });
+});
