@@ -1,0 +1,113 @@
+/**
+ * The audit view of one order: its tracking state, its sessions and its history, oldest
+ * first. Shared by the HTTP handler and the CLI, so both always show the same thing.
+ */
+import { InvalidOrderIdError } from '../core/errors';
+import type { HistoryKind, TrackingState } from '../core/model';
+import type { OrderRecord } from '../core/store';
+import { OrderNotFoundError } from './errors';
+
+export interface SessionView {
+  sessionId: number;
+  status: string;
+  resolved: boolean;
+  /** Transitions recorded for the session (1 = first observation). */
+  transitions: number;
+  amount: number | null;
+  type: string;
+  paymentAccountId: number;
+  createdDate: string;
+  updatedDate: string;
+  firstSeenAt: string;
+  lastChangedAt: string;
+}
+
+export interface HistoryItemView {
+  observedAt: string;
+  /** Null for `expired`. */
+  sessionId: number | null;
+  kind: HistoryKind;
+  previousStatus: string | null;
+  status: string | null;
+  resolved: boolean;
+  seq: number;
+  /** The `eventId` of the event this entry was published as. */
+  eventId: string;
+  /** For `expired`: sessions still pending when tracking ended. */
+  pendingSessionIds?: number[];
+}
+
+export interface OrderHistoryView {
+  orderId: number;
+  state: TrackingState;
+  trackedSince: string;
+  lastChangedAt: string | null;
+  sessions: SessionView[];
+  history: HistoryItemView[];
+}
+
+/** What the view needs of `SessionStore`. */
+export interface OrderReader {
+  readOrder(orderId: number): Promise<OrderRecord | undefined>;
+}
+
+const POSITIVE_INTEGER = /^[1-9][0-9]*$/;
+
+/** Accepts only a canonical positive integer (`0`, `-1`, `1.5`, `1e3`, `007` are refused). */
+export function parseOrderId(raw: unknown): number {
+  const text = typeof raw === 'string' ? raw.trim() : undefined;
+  if (text === undefined || !POSITIVE_INTEGER.test(text)) throw new InvalidOrderIdError(raw);
+  const orderId = Number(text);
+  if (!Number.isSafeInteger(orderId)) throw new InvalidOrderIdError(raw);
+  return orderId;
+}
+
+export function toOrderHistoryView({ order, history }: OrderRecord): OrderHistoryView {
+  const sessions = Object.entries(order.sessions)
+    .map(
+      ([sessionId, snapshot]): SessionView => ({
+        sessionId: Number(sessionId),
+        status: snapshot.status,
+        resolved: snapshot.resolved,
+        transitions: snapshot.seq,
+        amount: snapshot.amount,
+        type: snapshot.type,
+        paymentAccountId: snapshot.paymentAccountId,
+        createdDate: snapshot.createdDate,
+        updatedDate: snapshot.updatedDate,
+        firstSeenAt: snapshot.firstSeenAt,
+        lastChangedAt: snapshot.lastChangedAt,
+      }),
+    )
+    .sort((a, b) => a.sessionId - b.sessionId);
+  return {
+    orderId: order.orderId,
+    state: order.state,
+    trackedSince: order.trackedSince,
+    lastChangedAt: order.lastChangedAt ?? null,
+    sessions,
+    history: history.map(
+      (entry): HistoryItemView => ({
+        observedAt: entry.observedAt,
+        sessionId: entry.sessionId,
+        kind: entry.kind,
+        previousStatus: entry.previousStatus,
+        status: entry.status,
+        resolved: entry.resolved,
+        seq: entry.seq,
+        eventId: entry.eventId,
+        ...(entry.kind === 'expired' ? { pendingSessionIds: entry.pendingSessionIds ?? [] } : {}),
+      }),
+    ),
+  };
+}
+
+/** The view of `orderId`; throws `OrderNotFoundError` when the table does not know it. */
+export async function readOrderHistory(
+  store: OrderReader,
+  orderId: number,
+): Promise<OrderHistoryView> {
+  const record = await store.readOrder(orderId);
+  if (!record) throw new OrderNotFoundError(orderId);
+  return toOrderHistoryView(record);
+}

@@ -1,0 +1,72 @@
+/**
+ * The publisher function: the table's stream (NEW_IMAGE) in, one EventBridge event per history
+ * entry out. Thin: the work is `publishStreamRecords` in `core/events`, which the local runtime
+ * calls too. The event source mapping must enable `ReportBatchItemFailures` and carry an SQS
+ * on-failure destination: records reported here are retried by Lambda and, once its retries
+ * are spent, land in that queue, where a person can see them.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type { Context, DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import { readConfig } from '../core/config';
+import { createEventBridgeClient } from '../core/events/client';
+import { publisherConfigSchema } from '../core/events/config';
+import { EventPublisher, publishStreamRecords } from '../core/events/publisher';
+
+export interface PublisherDeps {
+  publisher: EventPublisher;
+  logger: Logger;
+}
+
+export function createPublisherHandler({ publisher, logger }: PublisherDeps) {
+  return middy(async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
+    const result = await publishStreamRecords(event.Records, publisher);
+    const summary = {
+      records: event.Records.length,
+      published: result.published,
+      skipped: result.skipped,
+      failed: result.failed,
+    };
+    if (result.failed > 0) {
+      logger.error(
+        'stream records reported as failed: Lambda retries them, then sends them to the on-failure destination',
+        {
+          ...summary,
+          sequenceNumbers: result.batchItemFailures.map((failure) => failure.itemIdentifier),
+        },
+      );
+    } else {
+      logger.info('stream batch published', summary);
+    }
+    // Exactly the partial batch response: nothing else, so Lambda reads it as intended.
+    return { batchItemFailures: result.batchItemFailures };
+  }).use(injectLambdaContext(logger, { resetKeys: true }));
+}
+
+/** Builds the deps from the environment; a missing or invalid setting throws `ConfigError`. */
+export function publisherDepsFromEnv(
+  env: Record<string, string | undefined> = process.env,
+): PublisherDeps {
+  const config = readConfig(publisherConfigSchema, env);
+  const logger = new Logger();
+  const publisher = new EventPublisher({
+    client: createEventBridgeClient({ endpoint: config.EVENTBRIDGE_ENDPOINT }),
+    source: config.EVENT_SOURCE,
+    eventBusName: config.EVENT_BUS_NAME,
+    maxAttempts: config.PUBLISH_MAX_ATTEMPTS,
+    logger,
+  });
+  return { publisher, logger };
+}
+
+let built: ReturnType<typeof createPublisherHandler> | undefined;
+
+/** The Lambda entry point: deps are built on the first call and reused while warm. */
+export const handler = async (
+  event: DynamoDBStreamEvent,
+  context: Context,
+): Promise<DynamoDBBatchResponse> => {
+  built ??= createPublisherHandler(publisherDepsFromEnv());
+  return built(event, context);
+};

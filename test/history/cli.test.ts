@@ -1,0 +1,130 @@
+/** The history CLI as a user runs it: a child process against DynamoDB Local. */
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SessionStore } from '../../functions/core/store';
+import { readOrderHistory } from '../../functions/history/view';
+import { createTestTable, type TestTable } from '../support/dynamo';
+import { driveOrder } from '../support/payment-sessions';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const tsx = `${root}node_modules/.bin/tsx`;
+
+let table: TestTable;
+let store: SessionStore;
+
+beforeAll(async () => {
+  table = await createTestTable('history-cli');
+  store = new SessionStore({ client: table.client, tableName: table.tableName });
+  await driveOrder(store, 123, [[[501, 'waiting']], [[501, 'completed']]]);
+});
+afterAll(() => table.drop());
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the CLI with only the variables given (plus PATH/HOME), so the caller's env cannot leak in. */
+function history(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  const base = {
+    PATH: `${root}node_modules/.bin:${process.env.PATH ?? ''}`,
+    HOME: process.env.HOME ?? '/tmp',
+    // Keep the SDK from finding real credentials or profiles on this machine.
+    AWS_CONFIG_FILE: '/dev/null',
+    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+  };
+  return new Promise((resolve) => {
+    execFile(
+      tsx,
+      ['functions/history/cli.ts', ...args],
+      { cwd: root, env: { ...base, ...env } },
+      (error, stdout, stderr) =>
+        resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+const localEnv = () => ({
+  DYNAMODB_ENDPOINT: table.endpoint,
+  TABLE_NAME: table.tableName,
+  AWS_REGION: 'local',
+});
+
+describe('npm run history', () => {
+  it('prints the order, its sessions and its history as tables, and exits 0', async () => {
+    const run = await history(['123'], localEnv());
+
+    expect(run.code).toBe(0);
+    expect(run.stderr).toBe('');
+    const lines = run.stdout.split('\n');
+    expect(lines[0]).toBe(
+      'Order 123: resolved (tracked since 2025-03-01T10:00:00.000Z, last change 2025-03-01T10:02:00.000Z)',
+    );
+    expect(run.stdout).toMatch(
+      /^SESSION\s+STATUS\s+RESOLVED\s+AMOUNT\s+TYPE\s+ACCOUNT\s+LAST CHANGED$/m,
+    );
+    expect(run.stdout).toMatch(
+      /^501\s+completed\s+yes\s+125\.5\s+session\s+7\s+2025-03-01T10:02:00\.000Z$/m,
+    );
+    const trail = lines.slice(lines.indexOf('History') + 2).filter((line) => line.length > 0);
+    expect(trail).toEqual([
+      expect.stringMatching(
+        /^2025-03-01T10:01:00\.000Z\s+501\s+observed\s+-\s+waiting\s+pss-123-501-1$/,
+      ),
+      expect.stringMatching(
+        /^2025-03-01T10:02:00\.000Z\s+501\s+resolved\s+waiting\s+completed\s+pss-123-501-2$/,
+      ),
+    ]);
+  });
+
+  it('prints the same view as the API with --json', async () => {
+    const run = await history(['123', '--json'], localEnv());
+
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual(await readOrderHistory(store, 123));
+  });
+
+  it('exits 1 with one line when the order is not found', async () => {
+    const run = await history(['999'], localEnv());
+
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toBe(`history: order 999 not found in ${table.tableName}\n`);
+  });
+
+  it.each([[['abc']], [['0']], [[]], [['1', '2']], [['--verbose', '1']]])(
+    'exits 1 with one line for the arguments %j',
+    async (args) => {
+      const run = await history(args, localEnv());
+
+      expect(run.code).toBe(1);
+      expect(run.stderr.trimEnd().split('\n')).toHaveLength(1);
+      expect(run.stderr).toContain('usage: history <orderId> [--json]');
+    },
+  );
+
+  it('exits 2 naming the setting when TABLE_NAME is missing', async () => {
+    const run = await history(['123'], { DYNAMODB_ENDPOINT: table.endpoint });
+
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe('history: Invalid configuration: TABLE_NAME is required\n');
+  });
+
+  it('exits 2 when the deployed table is asked for without a region', async () => {
+    const run = await history(['123'], { TABLE_NAME: 'payment-sessions' });
+
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('AWS_REGION');
+  });
+
+  it('exits 2 with one line when the table cannot be read', async () => {
+    const run = await history(['123'], { ...localEnv(), TABLE_NAME: 'no-such-table' });
+
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(
+      /^history: cannot read no-such-table: ResourceNotFoundException: .*\n$/,
+    );
+  });
+});
