@@ -1,0 +1,76 @@
+/**
+ * Webhook: `POST /webhooks/payment-sessions` behind API Gateway (HTTP API, payload v2). A
+ * signed delivery says "watch this order" or "look at it now"; see `core/webhook/intake.ts`
+ * for the checks and their order. This file only adapts the event and writes the log line.
+ */
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type {
+  APIGatewayProxyEventV2,
+  APIGatewayProxyStructuredResultV2,
+  Context,
+} from 'aws-lambda';
+import { once } from '../core/environment';
+import { createLogger } from '../core/observability';
+import { webhookDependenciesFromEnvironment } from '../core/webhook/environment';
+import {
+  type IntakeDependencies,
+  type IntakeResult,
+  WebhookIntake,
+  type WebhookRequest,
+} from '../core/webhook/intake';
+
+export interface WebhookHandlerDependencies extends IntakeDependencies {
+  logger: Logger;
+}
+
+/** For tests and the local runtime: a handler over the dependencies given. */
+export function createWebhookHandler(deps: WebhookHandlerDependencies) {
+  const { logger, ...intakeDeps } = deps;
+  const intake = new WebhookIntake(intakeDeps);
+  return buildHandler(logger, async () => intake);
+}
+
+export function toWebhookRequest(event: APIGatewayProxyEventV2, context?: Context): WebhookRequest {
+  return {
+    method: event.requestContext?.http?.method ?? '',
+    headers: event.headers,
+    body: event.body,
+    isBase64Encoded: event.isBase64Encoded,
+    remainingTimeMs: context?.getRemainingTimeInMillis?.(),
+  };
+}
+
+function buildHandler(logger: Logger, intake: () => Promise<WebhookIntake>) {
+  return middy(
+    async (
+      event: APIGatewayProxyEventV2,
+      context: Context,
+    ): Promise<APIGatewayProxyStructuredResultV2> => {
+      const startedAt = performance.now();
+      // A configuration error is thrown here, at the first invocation, and never answered.
+      const result = await (await intake()).handle(toWebhookRequest(event, context));
+      writeLogLine(logger, result, Math.round(performance.now() - startedAt));
+      return result.answer;
+    },
+  ).use(
+    // logEvent false whatever POWERTOOLS_LOGGER_LOG_EVENT says: the event holds the body and
+    // the signature, which must never reach a log.
+    injectLambdaContext(logger, { logEvent: false, resetKeys: true }),
+  );
+}
+
+function writeLogLine(logger: Logger, { log }: IntakeResult, latencyMs: number): void {
+  const fields = { ...log, latencyMs };
+  if (log.statusCode >= 500) logger.error('Webhook failed', fields);
+  else if (log.statusCode >= 400) logger.warn('Webhook refused', fields);
+  else logger.info('Webhook handled', fields);
+}
+
+const logger = createLogger('webhook');
+
+export const handler = buildHandler(
+  logger,
+  once(async () => new WebhookIntake(await webhookDependenciesFromEnvironment(logger))),
+);
