@@ -1,0 +1,114 @@
+/**
+ * The CDK context keys the app reads (`cdk.json` → `context`, or `cdk synth -c key=value`).
+ * Values from `-c` arrive as strings, so numbers are coerced. An invalid value fails the
+ * synth with the key's name.
+ *
+ * | key                          | meaning                                                | default               |
+ * |------------------------------|--------------------------------------------------------|-----------------------|
+ * | `stackName`                  | CloudFormation stack name                              | `PaymentSessionWatch` |
+ * | `oneEntryUrl`                | OneEntry project URL (https)                           | required              |
+ * | `oneEntryAuthProvider`       | auth provider marker for token refresh                 | `email`               |
+ * | `pendingStatuses`            | comma-separated statuses meaning "not resolved yet"    | `waiting`             |
+ * | `maxTrackingHours`           | hours before an unresolved order stops being tracked   | `24`                  |
+ * | `pollConcurrency`            | upstream checks in flight per cycle (1–256)            | `16`                  |
+ * | `pollRate`                   | minutes between poll cycles (whole, ≥ 1)               | `1`                   |
+ * | `eventBusName`               | publish to this existing bus instead of a new one      | a new bus             |
+ * | `eventSource`                | `source` of the events (and the archive's pattern)     | `oneentry.payments`   |
+ * | `archiveRetentionDays`       | days the event archive keeps events                    | `365`                 |
+ * | `logLevel`                   | `DEBUG`, `INFO`, `WARN` or `ERROR`                     | `INFO`                |
+ * | `logRetentionDays`           | log retention, a CloudWatch Logs value (1, 3, 5, 7, 14, 30, 60, 90, ...) | `30` |
+ * | `apiRateLimit`               | HTTP API steady-state requests per second              | `50`                  |
+ * | `apiBurstLimit`              | HTTP API burst                                         | `100`                 |
+ * | `alarmTopicArn`              | SNS topic for alarm notifications                      | none                  |
+ * | `upstreamFailureRateThreshold` | failed share of OneEntry calls that alarms (0–1)     | `0.2`                 |
+ */
+import { Duration } from 'aws-cdk-lib';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Node } from 'constructs';
+import { z } from 'zod';
+import type { LogLevel } from './payment-session-watch';
+import type { PaymentSessionWatchStackProps } from './stack';
+
+const retentionValues = new Set<number>(
+  Object.values(RetentionDays).filter((value): value is number => typeof value === 'number'),
+);
+
+const csv = z.union([
+  z.array(z.string().min(1)).min(1),
+  z
+    .string()
+    .transform((value) =>
+      value
+        .split(',')
+        .map((part) => part.trim())
+        .filter((part) => part.length > 0),
+    )
+    .pipe(z.array(z.string()).min(1)),
+]);
+
+/** The context schema (see the table above). */
+export const contextSchema = z.object({
+  stackName: z.string().min(1).default('PaymentSessionWatch'),
+  oneEntryUrl: z.url({ protocol: /^https$/ }),
+  oneEntryAuthProvider: z.string().min(1).optional(),
+  pendingStatuses: csv.optional(),
+  maxTrackingHours: z.coerce.number().positive().optional(),
+  pollConcurrency: z.coerce.number().int().min(1).max(256).optional(),
+  pollRate: z.coerce.number().int().min(1).default(1),
+  eventBusName: z.string().min(1).optional(),
+  eventSource: z.string().min(1).optional(),
+  archiveRetentionDays: z.coerce.number().int().min(1).default(365),
+  logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR'] satisfies LogLevel[]).default('INFO'),
+  logRetentionDays: z.coerce
+    .number()
+    .int()
+    .refine((days) => retentionValues.has(days), 'must be a CloudWatch Logs retention value')
+    .default(30),
+  apiRateLimit: z.coerce.number().positive().default(50),
+  apiBurstLimit: z.coerce.number().int().nonnegative().default(100),
+  alarmTopicArn: z.string().startsWith('arn:').optional(),
+  upstreamFailureRateThreshold: z.coerce.number().gt(0).lt(1).optional(),
+});
+
+export type AppContext = z.output<typeof contextSchema>;
+
+/** Reads and validates the context keys of {@link contextSchema} from `node`. */
+export function readContext(node: Node): AppContext {
+  const raw: Record<string, unknown> = {};
+  for (const key of Object.keys(contextSchema.shape)) {
+    const value = node.tryGetContext(key);
+    // `-c key=` (empty) counts as unset, like empty environment variables in the functions.
+    if (value !== undefined && value !== '') raw[key] = value;
+  }
+  const result = contextSchema.safeParse(raw);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map(
+    (issue) => `context '${issue.path.join('.')}': ${issue.message}`,
+  );
+  throw new Error(`Invalid CDK context:\n  ${problems.join('\n  ')}`);
+}
+
+/** The stack's properties, from the context of `node`. */
+export function stackPropsFromContext(node: Node): PaymentSessionWatchStackProps {
+  const context = readContext(node);
+  return {
+    stackName: context.stackName,
+    description: 'OneEntry payment-session watch: poller, signed webhook, history API, events',
+    eventBusName: context.eventBusName,
+    alarmTopicArn: context.alarmTopicArn,
+    watch: {
+      oneEntryUrl: context.oneEntryUrl,
+      oneEntryAuthProvider: context.oneEntryAuthProvider,
+      pendingStatuses: context.pendingStatuses,
+      maxTrackingHours: context.maxTrackingHours,
+      pollConcurrency: context.pollConcurrency,
+      pollRate: Duration.minutes(context.pollRate),
+      eventSource: context.eventSource,
+      archiveRetention: Duration.days(context.archiveRetentionDays),
+      logLevel: context.logLevel,
+      logRetention: context.logRetentionDays as RetentionDays,
+      apiThrottle: { rateLimit: context.apiRateLimit, burstLimit: context.apiBurstLimit },
+      upstreamFailureRateThreshold: context.upstreamFailureRateThreshold,
+    },
+  };
+}

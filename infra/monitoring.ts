@@ -1,0 +1,240 @@
+import { Duration } from 'aws-cdk-lib';
+import type { IHttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
+import {
+  Alarm,
+  AlarmStatusWidget,
+  ComparisonOperator,
+  Dashboard,
+  GraphWidget,
+  type IMetric,
+  MathExpression,
+  Metric,
+  TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+
+/** Powertools' `POWERTOOLS_SERVICE_NAME`: the `service` dimension of every custom metric. */
+export const SERVICE_NAME = 'payment-session-watch';
+/** Powertools' `POWERTOOLS_METRICS_NAMESPACE`. */
+export const METRICS_NAMESPACE = 'PaymentSessionWatch';
+
+/** Properties of {@link WatchMonitoring}. */
+export interface WatchMonitoringProps {
+  /** The functions, by role. */
+  readonly functions: {
+    readonly poller: IFunction;
+    readonly webhook: IFunction;
+    readonly history: IFunction;
+    readonly publisher: IFunction;
+  };
+
+  /** The HTTP API (webhook and history). */
+  readonly api: IHttpApi;
+
+  /** Dead-letter queues by a short name used in alarm ids, e.g. `{ Schedule: queue }`. */
+  readonly deadLetterQueues: Record<string, IQueue>;
+
+  /**
+   * Topic that receives every alarm's ALARM and OK notifications.
+   * @default - alarms have no actions
+   */
+  readonly alarmTopic?: ITopic;
+
+  /**
+   * Share of upstream (OneEntry) calls that may fail before the failure-rate alarm fires.
+   * @default 0.2
+   */
+  readonly upstreamFailureRateThreshold?: number;
+
+  /**
+   * How far the publisher may lag behind the table stream before its alarm fires.
+   * @default Duration.minutes(5)
+   */
+  readonly iteratorAgeThreshold?: Duration;
+}
+
+const FIVE_MINUTES = Duration.minutes(5);
+
+/** Alarms on everything that needs a human, and a dashboard of the flow. */
+export class WatchMonitoring extends Construct {
+  /** Every alarm, by construct id. */
+  readonly alarms: Record<string, Alarm> = {};
+  /** The dashboard. */
+  readonly dashboard: Dashboard;
+
+  constructor(scope: Construct, id: string, props: WatchMonitoringProps) {
+    super(scope, id);
+    const { functions } = props;
+
+    // Errors in 2 of the last 3 five-minute windows: one failed poll cycle heals itself at the
+    // next tick; repeated failures do not. The windows make this work for any poll rate.
+    for (const [name, fn] of Object.entries(functions)) {
+      this.addAlarm(`${capitalize(name)}Errors`, {
+        description: `The ${name} function is failing (Lambda Errors).`,
+        metric: fn.metricErrors({ period: FIVE_MINUTES, statistic: 'Sum' }),
+        threshold: 1,
+        evaluationPeriods: 3,
+        datapointsToAlarm: 2,
+      });
+    }
+
+    const upstreamFailureRate = this.upstreamFailureRate();
+    this.addAlarm('UpstreamFailureRate', {
+      description:
+        'Too many OneEntry calls fail (UpstreamFailures / UpstreamCalls): the upstream or our credentials are broken.',
+      metric: upstreamFailureRate,
+      threshold: props.upstreamFailureRateThreshold ?? 0.2,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 2,
+    });
+
+    const iteratorAge = functions.publisher.metric('IteratorAge', {
+      period: Duration.minutes(1),
+      statistic: 'Maximum',
+    });
+    this.addAlarm('PublisherIteratorAge', {
+      description:
+        'The publisher lags behind the table stream: events reach subscribers late, and records older than the stream retention are lost.',
+      metric: iteratorAge,
+      threshold: (props.iteratorAgeThreshold ?? FIVE_MINUTES).toMilliseconds(),
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 5,
+      datapointsToAlarm: 3,
+    });
+
+    const dlqDepths: IMetric[] = [];
+    for (const [name, queue] of Object.entries(props.deadLetterQueues)) {
+      const depth = queue.metricApproximateNumberOfMessagesVisible({
+        period: FIVE_MINUTES,
+        statistic: 'Maximum',
+      });
+      dlqDepths.push(depth.with({ label: `${name} DLQ` }));
+      // Anything in a dead-letter queue is work that was given up on: always worth a look.
+      this.addAlarm(`${name}DeadLetters`, {
+        description: `Messages are waiting in the ${name} dead-letter queue.`,
+        metric: depth,
+        threshold: 1,
+        evaluationPeriods: 1,
+      });
+    }
+
+    // The API-wide 5xx count: the webhook is the route that matters (a 5xx makes the shop retry
+    // and, in the end, give up); the WebhookErrors alarm above tells whether the handler threw.
+    const serverErrors = props.api.metricServerError({ period: FIVE_MINUTES, statistic: 'Sum' });
+    this.addAlarm('ApiServerErrors', {
+      description: 'The HTTP API (webhook, history) answers with 5xx.',
+      metric: serverErrors,
+      threshold: 1,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 2,
+    });
+
+    if (props.alarmTopic) {
+      const action = new SnsAction(props.alarmTopic);
+      for (const alarm of Object.values(this.alarms)) {
+        alarm.addAlarmAction(action);
+        alarm.addOkAction(action);
+      }
+    }
+
+    this.dashboard = new Dashboard(this, 'Dashboard', {
+      defaultInterval: Duration.hours(3),
+      widgets: [
+        [
+          graph('Poll cycles', [
+            this.customMetric('OrdersChecked'),
+            this.customMetric('Transitions'),
+            this.customMetric('SessionsResolved'),
+            this.customMetric('CheckErrors'),
+            this.customMetric('CyclesStoppedEarly'),
+          ]),
+          graph('Upstream failure rate', [upstreamFailureRate]),
+          // Against the poller's timeout: how much room a cycle has left.
+          graph('Poll cycle duration (ms, max)', [this.customMetric('CycleDurationMs', 'Maximum')]),
+        ],
+        [
+          graph('Events', [
+            this.customMetric('EventsPublished'),
+            this.customMetric('EventsFailed'),
+          ]),
+          graph('Publisher iterator age (ms)', [iteratorAge]),
+          graph('Dead-letter queue depth', dlqDepths),
+        ],
+        [
+          graph('HTTP API', [
+            props.api.metricCount({ period: FIVE_MINUTES, statistic: 'Sum' }),
+            props.api.metricClientError({ period: FIVE_MINUTES, statistic: 'Sum' }),
+            serverErrors,
+          ]),
+          new AlarmStatusWidget({
+            title: 'Alarms',
+            alarms: Object.values(this.alarms),
+            width: 16,
+            height: 6,
+          }),
+        ],
+      ],
+    });
+  }
+
+  /** A Powertools (EMF) metric of this service. */
+  customMetric(metricName: string, statistic = 'Sum'): Metric {
+    return new Metric({
+      namespace: METRICS_NAMESPACE,
+      metricName,
+      dimensionsMap: { service: SERVICE_NAME },
+      statistic,
+      period: FIVE_MINUTES,
+    });
+  }
+
+  private upstreamFailureRate(): MathExpression {
+    return new MathExpression({
+      // No calls (nothing to poll) is a rate of 0, not missing data or a division by zero.
+      expression: 'IF(calls > 0, failures / calls, 0)',
+      usingMetrics: {
+        failures: this.customMetric('UpstreamFailures'),
+        calls: this.customMetric('UpstreamCalls'),
+      },
+      label: 'Upstream failure rate',
+      period: FIVE_MINUTES,
+    });
+  }
+
+  private addAlarm(
+    id: string,
+    options: {
+      description: string;
+      metric: IMetric;
+      threshold: number;
+      evaluationPeriods: number;
+      datapointsToAlarm?: number;
+      comparisonOperator?: ComparisonOperator;
+    },
+  ): void {
+    this.alarms[id] = new Alarm(this, id, {
+      alarmDescription: options.description,
+      metric: options.metric,
+      threshold: options.threshold,
+      evaluationPeriods: options.evaluationPeriods,
+      datapointsToAlarm: options.datapointsToAlarm,
+      comparisonOperator:
+        options.comparisonOperator ?? ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      // No data means nothing happened (no errors, no polling work, an empty queue).
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+  }
+}
+
+function graph(title: string, left: IMetric[]): GraphWidget {
+  return new GraphWidget({ title, left, width: 8, height: 6 });
+}
+
+function capitalize(value: string): string {
+  return value.charAt(0).toUpperCase() + value.slice(1);
+}

@@ -1,0 +1,471 @@
+import { type CfnElement, Duration, Stack, Token, Validations } from 'aws-cdk-lib';
+import type { ThrottleSettings } from 'aws-cdk-lib/aws-apigatewayv2';
+import { Archive, EventBus, type IEventBus } from 'aws-cdk-lib/aws-events';
+import { Grant, type IGrantable, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import {
+  FilterCriteria,
+  FilterRule,
+  type IFunction,
+  StartingPosition,
+} from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Schedule, ScheduleExpression, TimeWindow } from 'aws-cdk-lib/aws-scheduler';
+import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { ENTITY, ENTITY_ATTRIBUTE } from '../functions/core/table';
+import { METRICS_NAMESPACE, SERVICE_NAME, WatchMonitoring } from './monitoring';
+import { SessionTable } from './session-table';
+import { WatchApi } from './watch-api';
+import { WatchFunction } from './watch-function';
+
+/** Powertools log levels. */
+export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+
+export { HISTORY_PATH, WEBHOOK_PATH } from './watch-api';
+
+/** Properties of {@link PaymentSessionWatch}. */
+export interface PaymentSessionWatchProps {
+  /**
+   * The OneEntry project URL, e.g. `https://my-project.oneentry.cloud` (`ONEENTRY_URL`).
+   * Required: there is no sensible default.
+   */
+  readonly oneEntryUrl: string;
+
+  /**
+   * Marker of the OneEntry auth provider used to refresh tokens (`ONEENTRY_AUTH_PROVIDER`).
+   * @default 'email'
+   */
+  readonly oneEntryAuthProvider?: string;
+
+  /**
+   * Session statuses that mean "not resolved yet" (`PENDING_STATUSES`).
+   * @default ['waiting']
+   */
+  readonly pendingStatuses?: string[];
+
+  /**
+   * Hours after which an unresolved order stops being tracked (`MAX_TRACKING_HOURS`).
+   * @default 24
+   */
+  readonly maxTrackingHours?: number;
+
+  /**
+   * Upstream checks the poller keeps in flight at once (`POLL_CONCURRENCY`), 1 to 256.
+   * @default 16
+   */
+  readonly pollConcurrency?: number;
+
+  /**
+   * How often EventBridge Scheduler starts a poll cycle: whole minutes, at least one.
+   * @default Duration.minutes(1)
+   */
+  readonly pollRate?: Duration;
+
+  /**
+   * The bus the publisher puts transition events on.
+   * @default - a new custom event bus
+   */
+  readonly eventBus?: IEventBus;
+
+  /**
+   * The `source` of every published event (`EVENT_SOURCE`); the archive keeps exactly these.
+   * @default 'oneentry.payments'
+   */
+  readonly eventSource?: string;
+
+  /**
+   * How long the archive keeps published events for replay.
+   * @default Duration.days(365)
+   */
+  readonly archiveRetention?: Duration;
+
+  /**
+   * Log level of every function (`POWERTOOLS_LOG_LEVEL`).
+   * @default 'INFO'
+   */
+  readonly logLevel?: LogLevel;
+
+  /**
+   * How long function logs and API access logs are kept.
+   * @default RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: RetentionDays;
+
+  /**
+   * Customer-managed KMS key for the table and its stream.
+   * @default - the AWS-managed key `aws/dynamodb`
+   */
+  readonly tableEncryptionKey?: IKey;
+
+  /**
+   * Request-rate limit of the HTTP API stage. The webhook route is public, so this caps what
+   * an unauthenticated caller can make us spend.
+   * @default { rateLimit: 50, burstLimit: 100 }
+   */
+  readonly apiThrottle?: ThrottleSettings;
+
+  /**
+   * Topic that receives ALARM and OK notifications of every alarm.
+   * @default - alarms have no actions
+   */
+  readonly alarmTopic?: ITopic;
+
+  /**
+   * Share of failed OneEntry calls above which the upstream-failure alarm fires.
+   * @default 0.2
+   */
+  readonly upstreamFailureRateThreshold?: number;
+
+  /**
+   * Publisher lag behind the table stream above which its alarm fires.
+   * @default Duration.minutes(5)
+   */
+  readonly iteratorAgeThreshold?: Duration;
+}
+
+/** The functions of the watch. */
+export interface WatchFunctions {
+  /** Runs a poll cycle on a schedule. */
+  readonly poller: IFunction;
+  /** Receives the shop's signed webhooks. */
+  readonly webhook: IFunction;
+  /** Serves an order's history. */
+  readonly history: IFunction;
+  /** Turns new history items into events. */
+  readonly publisher: IFunction;
+}
+
+/** Retries of a poll invocation Scheduler could not deliver (throttling, service errors). */
+const SCHEDULE_RETRY_ATTEMPTS = 2;
+/** Stream batch retries; with bisection and per-item failures only bad records use them up. */
+const PUBLISHER_RETRY_ATTEMPTS = 10;
+/** Stream records older than this go to the DLQ; the stream itself keeps them only 24 hours. */
+const PUBLISHER_MAX_RECORD_AGE = Duration.hours(6);
+/** Dead letters are kept as long as SQS allows, to leave time to investigate and re-drive. */
+const DEAD_LETTER_RETENTION = Duration.days(14);
+
+/**
+ * OneEntry payment-session watch: a scheduled poller and a signed webhook record every
+ * session status transition in DynamoDB; a stream publisher turns the recorded transitions
+ * into EventBridge events; an IAM-authorized API serves an order's history.
+ */
+export class PaymentSessionWatch extends Construct {
+  /** State and history of the watched orders; its stream is the event outbox. */
+  readonly table: SessionTable;
+  /** The bus events are published to. */
+  readonly eventBus: IEventBus;
+  /** Archive of the published events. */
+  readonly archive: Archive;
+  /** OneEntry credentials (JSON); the functions write the rotated refresh token back. */
+  readonly oneEntrySecret: Secret;
+  /** Standard Webhooks secrets of the shop (comma-separated `whsec_...`). */
+  readonly webhookSecret: Secret;
+  /** The functions. */
+  readonly functions: WatchFunctions;
+  /** The HTTP API (webhook and history). */
+  readonly api: WatchApi;
+  /** Starts the poller. */
+  readonly schedule: Schedule;
+  /** Poll invocations Scheduler could not deliver. */
+  readonly scheduleDeadLetterQueue: Queue;
+  /** Stream batches the publisher gave up on. */
+  readonly publisherDeadLetterQueue: Queue;
+  /** Alarms and dashboard. */
+  readonly monitoring: WatchMonitoring;
+
+  constructor(scope: Construct, id: string, props: PaymentSessionWatchProps) {
+    super(scope, id);
+    validateProps(props);
+
+    const pollRate = props.pollRate ?? Duration.minutes(1);
+    const eventSource = props.eventSource ?? 'oneentry.payments';
+    const logRetention = props.logRetention ?? RetentionDays.ONE_MONTH;
+
+    this.table = new SessionTable(this, 'Table', { encryptionKey: props.tableEncryptionKey });
+
+    // No secret value in the template: CloudFormation generates placeholders, which the
+    // functions reject until an operator puts the real values (see the stack outputs).
+    this.oneEntrySecret = new Secret(this, 'OneEntrySecret', {
+      description:
+        'OneEntry credentials of payment-session-watch: JSON {"appToken","accessToken"?,"refreshToken"?}. The functions write rotated refresh tokens back.',
+      generateSecretString: { secretStringTemplate: '{}', generateStringKey: 'appToken' },
+    });
+    this.webhookSecret = new Secret(this, 'WebhookSecret', {
+      description:
+        'Standard Webhooks secrets of the shop backend, comma-separated (several while rotating).',
+      generateSecretString: { excludePunctuation: true, passwordLength: 32 },
+    });
+    for (const secret of [this.oneEntrySecret, this.webhookSecret]) {
+      Validations.of(secret).acknowledge({
+        id: 'AwsSolutions-SMG4',
+        reason:
+          'Not rotatable by a Lambda: OneEntry issues the credentials (the functions persist refresh-token rotation themselves) and the webhook secret is shared with the shop backend, rotated there by listing old and new secrets.',
+      });
+    }
+
+    this.eventBus =
+      props.eventBus ??
+      new EventBus(this, 'EventBus', { description: 'OneEntry payment-session transitions' });
+    this.archive = new Archive(this, 'EventArchive', {
+      sourceEventBus: this.eventBus,
+      description: `Every ${eventSource} event, for replay`,
+      eventPattern: { source: [eventSource] },
+      retention: props.archiveRetention ?? Duration.days(365),
+    });
+
+    const common = {
+      TABLE_NAME: this.table.tableName,
+      POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+      POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+      POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
+    };
+    const oneEntry = {
+      ONEENTRY_URL: props.oneEntryUrl,
+      ONEENTRY_SECRET_ARN: this.oneEntrySecret.secretArn,
+      ONEENTRY_AUTH_PROVIDER: props.oneEntryAuthProvider ?? 'email',
+      PENDING_STATUSES: (props.pendingStatuses ?? ['waiting']).join(','),
+      MAX_TRACKING_HOURS: String(props.maxTrackingHours ?? 24),
+    };
+
+    const poller = new WatchFunction(this, 'Poller', {
+      handler: 'poller',
+      description: 'Runs one OneEntry payment-session poll cycle',
+      // A cycle stops starting checks when its time runs low, so this bounds one cycle.
+      timeout: Duration.minutes(2),
+      // 16 concurrent HTTPS checks plus JSON; memory also buys CPU.
+      memorySize: 512,
+      logRetention,
+      // A failed cycle is not retried: the next tick runs a fresh one anyway.
+      retryAttempts: 0,
+      environment: {
+        ...common,
+        ...oneEntry,
+        POLL_CONCURRENCY: String(props.pollConcurrency ?? 16),
+      },
+    }).function;
+
+    const webhook = new WatchFunction(this, 'Webhook', {
+      handler: 'webhook',
+      description: 'Receives signed OneEntry payment-session webhooks from the shop backend',
+      // Under the HTTP API's 30-second integration limit, with room for upstream retries.
+      timeout: Duration.seconds(28),
+      logRetention,
+      environment: {
+        ...common,
+        ...oneEntry,
+        WEBHOOK_SECRET_ARN: this.webhookSecret.secretArn,
+      },
+    }).function;
+
+    const history = new WatchFunction(this, 'History', {
+      handler: 'history',
+      description: "Serves an order's payment-session history",
+      timeout: Duration.seconds(10),
+      logRetention,
+      environment: common,
+    }).function;
+
+    const publisher = new WatchFunction(this, 'Publisher', {
+      handler: 'publisher',
+      description: 'Publishes recorded payment-session transitions to EventBridge',
+      timeout: Duration.seconds(60),
+      logRetention,
+      environment: {
+        ...common,
+        EVENT_BUS_NAME: this.eventBus.eventBusName,
+        EVENT_SOURCE: eventSource,
+      },
+    }).function;
+
+    this.functions = { poller, webhook, history, publisher };
+
+    // Poller and webhook record transitions (items and the `due` index) and refresh tokens.
+    for (const fn of [poller, webhook]) {
+      this.table.grantReadWriteData(fn);
+      this.oneEntrySecret.grantRead(fn);
+      // Only PutSecretValue: `grantWrite` would add UpdateSecret (description, KMS key) and
+      // UpdateSecretVersionStage, neither of which storing a rotated token needs.
+      Grant.addToPrincipal({
+        grantee: fn,
+        actions: ['secretsmanager:PutSecretValue'],
+        resourceArns: [this.oneEntrySecret.secretArn],
+      });
+    }
+    this.webhookSecret.grantRead(webhook);
+    this.table.grantReadData(history);
+    this.eventBus.grantPutEventsTo(publisher);
+
+    this.scheduleDeadLetterQueue = deadLetterQueue(this, 'ScheduleDeadLetterQueue', 'Scheduler');
+    this.publisherDeadLetterQueue = deadLetterQueue(
+      this,
+      'PublisherDeadLetterQueue',
+      "the publisher's event source mapping",
+    );
+
+    publisher.addEventSource(
+      new DynamoEventSource(this.table, {
+        // The table is new with the stack: start at the oldest record so none is skipped.
+        startingPosition: StartingPosition.TRIM_HORIZON,
+        batchSize: 100,
+        // Only new history items are transitions; order, lease and receipt writes never
+        // reach (or bill) the function.
+        filters: [
+          FilterCriteria.filter({
+            eventName: FilterRule.isEqual('INSERT'),
+            dynamodb: {
+              NewImage: { [ENTITY_ATTRIBUTE]: { S: FilterRule.isEqual(ENTITY.history) } },
+            },
+          }),
+        ],
+        reportBatchItemFailures: true,
+        bisectBatchOnError: true,
+        retryAttempts: PUBLISHER_RETRY_ATTEMPTS,
+        maxRecordAge: PUBLISHER_MAX_RECORD_AGE,
+        onFailure: new SqsDlq(this.publisherDeadLetterQueue),
+      }),
+    );
+
+    this.schedule = this.createSchedule(poller, pollRate);
+    this.api = new WatchApi(this, 'Api', {
+      webhook,
+      history,
+      throttle: props.apiThrottle,
+      accessLogRetention: logRetention,
+    });
+
+    this.monitoring = new WatchMonitoring(this, 'Monitoring', {
+      functions: this.functions,
+      api: this.api.httpApi,
+      deadLetterQueues: {
+        Schedule: this.scheduleDeadLetterQueue,
+        Publisher: this.publisherDeadLetterQueue,
+      },
+      alarmTopic: props.alarmTopic,
+      upstreamFailureRateThreshold: props.upstreamFailureRateThreshold,
+      iteratorAgeThreshold: props.iteratorAgeThreshold,
+    });
+
+    this.acknowledgeGrantWildcards();
+  }
+
+  private createSchedule(poller: IFunction, pollRate: Duration): Schedule {
+    const role = new Role(this, 'ScheduleRole', {
+      // Only schedules of this account may assume it (confused-deputy protection).
+      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+      }),
+      description: 'Lets EventBridge Scheduler start the poller',
+    });
+    const schedule = new Schedule(this, 'PollSchedule', {
+      description: 'Starts a OneEntry payment-session poll cycle',
+      schedule: ScheduleExpression.rate(pollRate),
+      timeWindow: TimeWindow.off(),
+      target: new LambdaInvoke(poller, {
+        role,
+        retryAttempts: SCHEDULE_RETRY_ATTEMPTS,
+        // A start older than one tick is stale: the next tick's cycle supersedes it.
+        maxEventAge: Duration.seconds(Math.max(60, pollRate.toSeconds())),
+        deadLetterQueue: this.scheduleDeadLetterQueue,
+      }),
+    });
+    acknowledgeInvokeVersions(role, poller);
+    return schedule;
+  }
+
+  /** Lets `grantee` read order histories through the API (`execute-api:Invoke` on the route). */
+  grantReadHistory(grantee: IGrantable): Grant {
+    return this.api.grantInvokeHistory(grantee);
+  }
+
+  /** Acknowledges the wildcards that grant methods add, each for its reason. */
+  private acknowledgeGrantWildcards(): void {
+    const { poller, webhook, history, publisher } = this.functions;
+    const index = `Resource::<${logicalIdOf(this.table)}.Arn>/index/*`;
+    for (const fn of [poller, webhook, history]) {
+      acknowledgeOnPolicy(fn, `AwsSolutions-IAM5[${index}]`, [
+        "Table.grant*Data covers the table's indexes as <table>/index/*: the table has exactly one index, `due`, which the poller queries.",
+      ]);
+    }
+    acknowledgeOnPolicy(publisher, 'AwsSolutions-IAM5[Resource::*]', [
+      'dynamodb:ListStreams, added by DynamoEventSource (Table.grantStreamRead): the action has no resource-level permissions; all other stream actions are scoped to the table stream.',
+    ]);
+  }
+}
+
+/** An encrypted, TLS-only queue for messages some AWS service gave up delivering. */
+function deadLetterQueue(scope: Construct, id: string, owner: string): Queue {
+  const queue = new Queue(scope, id, {
+    encryption: QueueEncryption.SQS_MANAGED,
+    enforceSSL: true,
+    retentionPeriod: DEAD_LETTER_RETENTION,
+  });
+  Validations.of(queue).acknowledge({
+    id: 'AwsSolutions-SQS3',
+    reason: `This queue is itself a dead-letter queue (of ${owner}, not via an SQS redrive policy, which the rule looks for).`,
+  });
+  return queue;
+}
+
+/** The CloudFormation logical id of an L2 construct's resource, as cdk-nag names it. */
+function logicalIdOf(construct: Construct): string {
+  return Stack.of(construct).getLogicalId(construct.node.defaultChild as CfnElement);
+}
+
+function acknowledgeOnPolicy(fn: IFunction, id: string, reasons: string[]): void {
+  const policy = fn.role?.node.tryFindChild('DefaultPolicy');
+  if (!policy) throw new Error(`${fn.node.path} has no default policy to acknowledge ${id} on`);
+  Validations.of(policy).acknowledge({ id, reason: reasons.join(' ') });
+}
+
+function acknowledgeInvokeVersions(role: Role, fn: IFunction): void {
+  const policy = role.node.tryFindChild('DefaultPolicy');
+  if (!policy) throw new Error(`${role.node.path} has no default policy`);
+  Validations.of(policy).acknowledge({
+    id: `AwsSolutions-IAM5[Resource::<${logicalIdOf(fn)}.Arn>:*]`,
+    reason:
+      "The poller's versions and aliases, as granted by Function.grantInvoke (used by the Scheduler target): the schedule invokes the unqualified function only.",
+  });
+}
+
+function validateProps(props: PaymentSessionWatchProps): void {
+  if (!Token.isUnresolved(props.oneEntryUrl)) {
+    let url: URL;
+    try {
+      url = new URL(props.oneEntryUrl);
+    } catch {
+      throw new Error(`oneEntryUrl must be a URL, got '${props.oneEntryUrl}'`);
+    }
+    if (url.protocol !== 'https:') throw new Error('oneEntryUrl must be an https:// URL');
+  }
+  const rate = props.pollRate;
+  if (rate && (rate.toSeconds() < 60 || rate.toSeconds() % 60 !== 0)) {
+    throw new Error(`pollRate must be whole minutes, at least one; got ${rate.toHumanString()}`);
+  }
+  const concurrency = props.pollConcurrency;
+  if (
+    concurrency !== undefined &&
+    !(Number.isInteger(concurrency) && concurrency >= 1 && concurrency <= 256)
+  ) {
+    throw new Error(`pollConcurrency must be an integer from 1 to 256, got ${concurrency}`);
+  }
+  const hours = props.maxTrackingHours;
+  if (hours !== undefined && !(hours > 0)) {
+    throw new Error(`maxTrackingHours must be positive, got ${hours}`);
+  }
+  const statuses = props.pendingStatuses;
+  if (
+    statuses &&
+    (statuses.length === 0 || statuses.some((s) => s.trim() === '' || s.includes(',')))
+  ) {
+    throw new Error('pendingStatuses must be non-empty statuses without commas');
+  }
+  const ratio = props.upstreamFailureRateThreshold;
+  if (ratio !== undefined && !(ratio > 0 && ratio < 1)) {
+    throw new Error(`upstreamFailureRateThreshold must be between 0 and 1, got ${ratio}`);
+  }
+}

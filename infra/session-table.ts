@@ -1,0 +1,62 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import {
+  AttributeType,
+  BillingMode,
+  ProjectionType,
+  StreamViewType,
+  Table,
+  TableEncryption,
+} from 'aws-cdk-lib/aws-dynamodb';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import type { Construct } from 'constructs';
+import {
+  DUE_INDEX,
+  DUE_INDEX_PARTITION_KEY,
+  DUE_INDEX_PROJECTED_ATTRIBUTES,
+  DUE_INDEX_SORT_KEY,
+  PARTITION_KEY,
+  SORT_KEY,
+  TTL_ATTRIBUTE,
+} from '../functions/core/table';
+
+/** Properties of a {@link SessionTable}. */
+export interface SessionTableProps {
+  /**
+   * Customer-managed KMS key to encrypt the table (and its stream) with.
+   * @default - the AWS-managed key `aws/dynamodb`
+   */
+  readonly encryptionKey?: IKey;
+}
+
+/**
+ * The state-and-history table, built from the definition in `functions/core/table.ts` (the one
+ * the local runtime and the tests use), hardened for production: on-demand, point-in-time
+ * recovery, deletion protection, retained on stack deletion, encrypted with KMS.
+ */
+export class SessionTable extends Table {
+  constructor(scope: Construct, id: string, props: SessionTableProps = {}) {
+    super(scope, id, {
+      partitionKey: { name: PARTITION_KEY, type: AttributeType.STRING },
+      sortKey: { name: SORT_KEY, type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      // The stream is the outbox: the publisher turns new history items into events.
+      stream: StreamViewType.NEW_IMAGE,
+      timeToLiveAttribute: TTL_ATTRIBUTE,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: true,
+      // The table holds the payment history: it must outlive the stack and any mistake in it.
+      removalPolicy: RemovalPolicy.RETAIN,
+      ...(props.encryptionKey
+        ? { encryption: TableEncryption.CUSTOMER_MANAGED, encryptionKey: props.encryptionKey }
+        : { encryption: TableEncryption.AWS_MANAGED }),
+    });
+
+    this.addGlobalSecondaryIndex({
+      indexName: DUE_INDEX,
+      partitionKey: { name: DUE_INDEX_PARTITION_KEY, type: AttributeType.STRING },
+      sortKey: { name: DUE_INDEX_SORT_KEY, type: AttributeType.STRING },
+      projectionType: ProjectionType.INCLUDE,
+      nonKeyAttributes: [...DUE_INDEX_PROJECTED_ATTRIBUTES],
+    });
+  }
+}

@@ -1,0 +1,183 @@
+/** Configuration paths: context parsing, prop validation and the optional integrations. */
+import { App, Duration, Stack, Token } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { AccountRootPrincipal, Role } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import { describe, expect, it } from 'vitest';
+import { readContext } from '../../infra/context';
+import { PaymentSessionWatch } from '../../infra/payment-session-watch';
+import { createStack, synthesize } from './synth';
+
+const URL_ = 'https://shop.oneentry.cloud';
+/** A bare stack for construct-level checks (bundling skipped, like synth.ts). */
+const bareStack = () => new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Bare');
+
+describe('context', () => {
+  it('applies the documented defaults', () => {
+    const context = readContext(new App({ context: { oneEntryUrl: URL_ } }).node);
+    expect(context).toMatchObject({
+      stackName: 'PaymentSessionWatch',
+      pollRate: 1,
+      logLevel: 'INFO',
+      logRetentionDays: 30,
+      archiveRetentionDays: 365,
+      apiRateLimit: 50,
+      apiBurstLimit: 100,
+    });
+    expect(context.eventBusName).toBeUndefined();
+    expect(context.alarmTopicArn).toBeUndefined();
+  });
+
+  it('coerces `-c key=value` strings', () => {
+    const context = readContext(
+      new App({
+        context: {
+          oneEntryUrl: URL_,
+          pollRate: '5',
+          pollConcurrency: '32',
+          pendingStatuses: 'waiting, pending',
+          logRetentionDays: '90',
+        },
+      }).node,
+    );
+    expect(context).toMatchObject({
+      pollRate: 5,
+      pollConcurrency: 32,
+      pendingStatuses: ['waiting', 'pending'],
+      logRetentionDays: 90,
+    });
+  });
+
+  it.each([
+    [{}, 'oneEntryUrl'],
+    [{ oneEntryUrl: 'http://shop.oneentry.cloud' }, 'oneEntryUrl'],
+    [{ oneEntryUrl: URL_, pollRate: '0' }, 'pollRate'],
+    [{ oneEntryUrl: URL_, pollRate: '1.5' }, 'pollRate'],
+    [{ oneEntryUrl: URL_, logRetentionDays: '31' }, 'logRetentionDays'],
+    [{ oneEntryUrl: URL_, logLevel: 'TRACE' }, 'logLevel'],
+    [{ oneEntryUrl: URL_, pollConcurrency: '1000' }, 'pollConcurrency'],
+    [{ oneEntryUrl: URL_, alarmTopicArn: 'my-topic' }, 'alarmTopicArn'],
+  ])('rejects %j naming %s', (context, key) => {
+    expect(() => readContext(new App({ context }).node)).toThrow(`context '${key}'`);
+  });
+});
+
+describe('PaymentSessionWatch props', () => {
+  it.each([
+    [{ oneEntryUrl: 'not a url' }, /oneEntryUrl must be a URL/],
+    [{ oneEntryUrl: 'http://x.oneentry.cloud' }, /https/],
+    [{ pollRate: Duration.seconds(30) }, /pollRate/],
+    [{ pollRate: Duration.seconds(90) }, /pollRate/],
+    [{ pollConcurrency: 0 }, /pollConcurrency/],
+    [{ maxTrackingHours: 0 }, /maxTrackingHours/],
+    [{ pendingStatuses: [] }, /pendingStatuses/],
+    [{ pendingStatuses: ['a,b'] }, /pendingStatuses/],
+    [{ upstreamFailureRateThreshold: 1 }, /upstreamFailureRateThreshold/],
+  ])('rejects %o', (props, message) => {
+    expect(
+      () => new PaymentSessionWatch(bareStack(), 'Watch', { oneEntryUrl: URL_, ...props }),
+    ).toThrow(message);
+  });
+
+  it('grants callers the history route only, through grantReadHistory', () => {
+    const stack = bareStack();
+    const watch = new PaymentSessionWatch(stack, 'Watch', { oneEntryUrl: URL_ });
+    const reader = new Role(stack, 'Reader', { assumedBy: new AccountRootPrincipal() });
+    watch.grantReadHistory(reader);
+    const policy = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy')).find(
+      (p) => JSON.stringify(p.Properties.Roles).includes('Reader'),
+    );
+    const [statement, ...others] = policy?.Properties.PolicyDocument.Statement ?? [];
+    expect(others).toEqual([]);
+    expect(statement.Action).toBe('execute-api:Invoke');
+    const arn = JSON.stringify(statement.Resource);
+    expect(arn).toContain(':execute-api:');
+    expect(arn).toContain('/$default/GET/orders/*');
+  });
+
+  it('encrypts the table with a given customer-managed key', () => {
+    const stack = bareStack();
+    const key = new Key(stack, 'Key', { enableKeyRotation: true });
+    new PaymentSessionWatch(stack, 'Watch', { oneEntryUrl: URL_, tableEncryptionKey: key });
+    Template.fromStack(stack).hasResourceProperties('AWS::DynamoDB::Table', {
+      SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: Match.anyValue() },
+    });
+  });
+});
+
+describe('the stack from context', () => {
+  it('uses an existing bus by name, archiving and granting on it', () => {
+    const { template } = synthesize({ eventBusName: 'payments' });
+    template.resourceCountIs('AWS::Events::EventBus', 0);
+    const busArn = {
+      'Fn::Join': [
+        '',
+        [
+          'arn:',
+          { Ref: 'AWS::Partition' },
+          ':events:',
+          { Ref: 'AWS::Region' },
+          ':',
+          { Ref: 'AWS::AccountId' },
+          ':event-bus/payments',
+        ],
+      ],
+    };
+    template.hasResourceProperties('AWS::Events::Archive', { SourceArn: busArn });
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          { Action: 'events:PutEvents', Effect: 'Allow', Resource: busArn },
+        ]),
+      },
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ EVENT_BUS_NAME: 'payments' }) },
+    });
+  });
+
+  it('sends every alarm’s ALARM and OK to the alarm topic', () => {
+    const topic = 'arn:aws:sns:eu-west-1:123456789012:ops';
+    const { template } = synthesize({ alarmTopicArn: topic });
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
+    expect(alarms).toHaveLength(9);
+    for (const alarm of alarms) {
+      expect(alarm.Properties.AlarmActions).toEqual([topic]);
+      expect(alarm.Properties.OKActions).toEqual([topic]);
+    }
+  });
+
+  it('applies rate, statuses, log level and throttling', () => {
+    const { template } = synthesize({
+      pollRate: '5',
+      pendingStatuses: 'waiting,pending',
+      logLevel: 'DEBUG',
+      apiRateLimit: '10',
+      apiBurstLimit: '20',
+    });
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'rate(5 minutes)',
+      Target: Match.objectLike({
+        RetryPolicy: Match.objectLike({ MaximumEventAgeInSeconds: 300 }),
+      }),
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          PENDING_STATUSES: 'waiting,pending',
+          POWERTOOLS_LOG_LEVEL: 'DEBUG',
+        }),
+      },
+    });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      DefaultRouteSettings: { ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 },
+    });
+  });
+
+  it('is environment-agnostic (no account or region baked in)', () => {
+    const { stack } = createStack();
+    expect(Token.isUnresolved(stack.account)).toBe(true);
+    expect(Token.isUnresolved(stack.region)).toBe(true);
+    expect(stack.environment).toBe('aws://unknown-account/unknown-region');
+  });
+});

@@ -1,0 +1,596 @@
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { METRICS_NAMESPACE, SERVICE_NAME } from '../../functions/core/observability';
+import { createTableInput } from '../../functions/core/table';
+import { HISTORY_PATH, WEBHOOK_PATH } from '../../infra/payment-session-watch';
+import { getAtt, ref, type Synthesized, synthesize } from './synth';
+
+type Statement = { Effect: string; Action: string | string[]; Resource: unknown };
+// biome-ignore lint/suspicious/noExplicitAny: CloudFormation JSON; the assertions check its shape.
+type Resource = { Type: string; Properties: Record<string, any> };
+
+let synth: Synthesized;
+let template: Template;
+/** Logical ids of the things the assertions talk about. */
+let id: {
+  table: string;
+  bus: string;
+  oneEntrySecret: string;
+  webhookSecret: string;
+  scheduleDlq: string;
+  publisherDlq: string;
+  poller: string;
+  webhook: string;
+  history: string;
+  publisher: string;
+  api: string;
+};
+
+beforeAll(() => {
+  synth = synthesize();
+  template = synth.template;
+  const { watch } = synth.stack;
+  const { logicalId } = synth;
+  id = {
+    table: logicalId(watch.table),
+    bus: logicalId(watch.eventBus),
+    oneEntrySecret: logicalId(watch.oneEntrySecret),
+    webhookSecret: logicalId(watch.webhookSecret),
+    scheduleDlq: logicalId(watch.scheduleDeadLetterQueue),
+    publisherDlq: logicalId(watch.publisherDeadLetterQueue),
+    poller: logicalId(watch.functions.poller),
+    webhook: logicalId(watch.functions.webhook),
+    history: logicalId(watch.functions.history),
+    publisher: logicalId(watch.functions.publisher),
+    api: logicalId(watch.api.httpApi),
+  };
+});
+
+const resources = (type: string) => template.findResources(type) as Record<string, Resource>;
+const functionNamed = (logicalId: string) => {
+  const fn = resources('AWS::Lambda::Function')[logicalId];
+  if (!fn) throw new Error(`no function ${logicalId}`);
+  return fn;
+};
+const actionsOf = (statement: Statement) => [statement.Action].flat();
+const resourcesOf = (statement: Statement) => [statement.Resource].flat();
+
+/** Every statement of the identity policies attached to a function's role. */
+function statementsOf(functionId: string): Statement[] {
+  const roleId = functionNamed(functionId).Properties.Role['Fn::GetAtt'][0];
+  return Object.values(resources('AWS::IAM::Policy'))
+    .filter((policy) =>
+      (policy.Properties.Roles as unknown[]).some(
+        (role) => JSON.stringify(role) === JSON.stringify(ref(roleId)),
+      ),
+    )
+    .flatMap((policy) => policy.Properties.PolicyDocument.Statement as Statement[]);
+}
+
+/** The actions a function may perform on exactly `resource`. */
+function actionsOn(functionId: string, resource: unknown): string[] {
+  const wanted = JSON.stringify(resource);
+  return statementsOf(functionId)
+    .filter((s) => s.Effect === 'Allow' && resourcesOf(s).some((r) => JSON.stringify(r) === wanted))
+    .flatMap(actionsOf)
+    .sort();
+}
+
+const allActions = (functionId: string) => statementsOf(functionId).flatMap(actionsOf);
+const tableIndexes = () => ({ 'Fn::Join': ['', [getAtt(id.table), '/index/*']] });
+
+describe('functions', () => {
+  it('are exactly the four handlers, each Node.js 24 on arm64', () => {
+    const functions = Object.values(resources('AWS::Lambda::Function'));
+    expect(functions).toHaveLength(4);
+    for (const fn of functions) {
+      expect(fn.Properties.Runtime).toBe('nodejs24.x');
+      expect(fn.Properties.Architectures).toEqual(['arm64']);
+      expect(fn.Properties.Handler).toBe('index.handler');
+    }
+  });
+
+  it('share the Powertools and runtime configuration', () => {
+    for (const fn of [id.poller, id.webhook, id.history, id.publisher]) {
+      expect(functionNamed(fn).Properties.Environment.Variables).toMatchObject({
+        TABLE_NAME: ref(id.table),
+        POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+        NODE_OPTIONS: '--enable-source-maps',
+      });
+    }
+  });
+
+  it('give poller and webhook the OneEntry settings, the secret only by ARN', () => {
+    const oneEntry = {
+      ONEENTRY_URL: 'https://your-project.oneentry.cloud',
+      ONEENTRY_SECRET_ARN: ref(id.oneEntrySecret),
+      ONEENTRY_AUTH_PROVIDER: 'email',
+      PENDING_STATUSES: 'waiting',
+      MAX_TRACKING_HOURS: '24',
+    };
+    expect(functionNamed(id.poller).Properties.Environment.Variables).toMatchObject({
+      ...oneEntry,
+      POLL_CONCURRENCY: '16',
+    });
+    expect(functionNamed(id.webhook).Properties.Environment.Variables).toMatchObject({
+      ...oneEntry,
+      WEBHOOK_SECRET_ARN: ref(id.webhookSecret),
+    });
+    for (const fn of [id.history, id.publisher]) {
+      expect(Object.keys(functionNamed(fn).Properties.Environment.Variables)).not.toContain(
+        'ONEENTRY_SECRET_ARN',
+      );
+    }
+  });
+
+  it('give the publisher its bus and source', () => {
+    expect(functionNamed(id.publisher).Properties.Environment.Variables).toMatchObject({
+      EVENT_BUS_NAME: ref(id.bus),
+      EVENT_SOURCE: 'oneentry.payments',
+    });
+  });
+
+  it('size the poller for a cycle and do not retry a failed one', () => {
+    expect(functionNamed(id.poller).Properties).toMatchObject({ Timeout: 120, MemorySize: 512 });
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: ref(id.poller),
+      MaximumRetryAttempts: 0,
+    });
+  });
+
+  it('keep the webhook under the HTTP API integration timeout (30 s)', () => {
+    expect(functionNamed(id.webhook).Properties.Timeout).toBeLessThan(30);
+  });
+
+  it('log to their own log group, with retention', () => {
+    const logGroups = resources('AWS::Logs::LogGroup');
+    for (const fn of [id.poller, id.webhook, id.history, id.publisher]) {
+      const logGroupId = functionNamed(fn).Properties.LoggingConfig.LogGroup.Ref;
+      expect(logGroups[logGroupId]?.Properties.RetentionInDays).toBe(30);
+      expect(actionsOn(fn, getAtt(logGroupId))).toEqual([
+        'logs:CreateLogStream',
+        'logs:PutLogEvents',
+      ]);
+    }
+    for (const logGroup of Object.values(logGroups)) {
+      expect(logGroup.Properties.RetentionInDays).toBeGreaterThan(0);
+    }
+  });
+});
+
+describe('table', () => {
+  it('is on demand, recoverable, protected, retained and encrypted', () => {
+    template.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: Match.objectLike({
+        BillingMode: 'PAY_PER_REQUEST',
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        DeletionProtectionEnabled: true,
+        SSESpecification: { SSEEnabled: true },
+        StreamSpecification: { StreamViewType: 'NEW_IMAGE' },
+        TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      }),
+    });
+  });
+
+  it('matches createTableInput() (keys, index, stream), the local and test table', () => {
+    const expected = createTableInput('any');
+    const table = resources('AWS::DynamoDB::Table')[id.table]?.Properties ?? {};
+    const byName = (a: { AttributeName?: string }, b: { AttributeName?: string }) =>
+      String(a.AttributeName).localeCompare(String(b.AttributeName));
+    expect(table.BillingMode).toBe(expected.BillingMode);
+    expect(table.KeySchema).toEqual(expected.KeySchema);
+    expect([...table.AttributeDefinitions].sort(byName)).toEqual(
+      [...(expected.AttributeDefinitions ?? [])].sort(byName),
+    );
+    expect(table.GlobalSecondaryIndexes).toEqual(
+      expected.GlobalSecondaryIndexes?.map((index) => ({
+        IndexName: index.IndexName,
+        KeySchema: index.KeySchema,
+        Projection: index.Projection,
+      })),
+    );
+    expect(table.StreamSpecification.StreamViewType).toBe(
+      expected.StreamSpecification?.StreamViewType,
+    );
+  });
+});
+
+describe('IAM', () => {
+  /**
+   * Actions that AWS only authorizes on `*` (no resource-level permissions), each with the
+   * reason it is granted. Nothing else may name `*` as its resource.
+   */
+  const MAY_USE_ANY_RESOURCE: Record<string, string> = {
+    'dynamodb:ListStreams':
+      'DynamoEventSource (Table.grantStreamRead) grants it for the stream poller; it has no resource-level permissions.',
+  };
+
+  it('has no wildcard action and no `*` resource outside the documented exceptions', () => {
+    const policies = Object.entries(resources('AWS::IAM::Policy'));
+    expect(policies.length).toBeGreaterThan(0);
+    for (const [policyId, policy] of policies) {
+      for (const statement of policy.Properties.PolicyDocument.Statement as Statement[]) {
+        for (const action of actionsOf(statement)) {
+          expect(action, policyId).not.toBe('*');
+          expect(action, policyId).not.toMatch(/:\*$/);
+        }
+        if (resourcesOf(statement).includes('*')) {
+          for (const action of actionsOf(statement)) {
+            expect(Object.keys(MAY_USE_ANY_RESOURCE), `${policyId} ${action} on *`).toContain(
+              action,
+            );
+          }
+        }
+      }
+    }
+  });
+
+  it('attaches no managed policies and no inline role policies', () => {
+    for (const role of Object.values(resources('AWS::IAM::Role'))) {
+      expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+      expect(role.Properties.Policies).toBeUndefined();
+    }
+  });
+
+  it('lets the poller and webhook read and write the table and its index', () => {
+    for (const fn of [id.poller, id.webhook]) {
+      for (const resource of [getAtt(id.table), tableIndexes()]) {
+        expect(actionsOn(fn, resource)).toEqual(
+          expect.arrayContaining([
+            'dynamodb:GetItem',
+            'dynamodb:Query',
+            'dynamodb:PutItem',
+            'dynamodb:UpdateItem',
+            'dynamodb:DeleteItem',
+            'dynamodb:ConditionCheckItem',
+          ]),
+        );
+      }
+    }
+  });
+
+  it('lets the poller and webhook read and write back the OneEntry secret, nothing more', () => {
+    for (const fn of [id.poller, id.webhook]) {
+      expect(actionsOn(fn, ref(id.oneEntrySecret))).toEqual([
+        'secretsmanager:DescribeSecret',
+        'secretsmanager:GetSecretValue',
+        'secretsmanager:PutSecretValue',
+      ]);
+    }
+  });
+
+  it('lets only the webhook read the webhook secret, read-only', () => {
+    expect(actionsOn(id.webhook, ref(id.webhookSecret))).toEqual([
+      'secretsmanager:DescribeSecret',
+      'secretsmanager:GetSecretValue',
+    ]);
+    for (const fn of [id.poller, id.history, id.publisher]) {
+      expect(actionsOn(fn, ref(id.webhookSecret))).toEqual([]);
+    }
+  });
+
+  it('keeps the history function read-only', () => {
+    const actions = allActions(id.history);
+    expect(actions).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:Query']));
+    for (const write of [
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:BatchWriteItem',
+    ]) {
+      expect(actions).not.toContain(write);
+    }
+    expect(actions.filter((a) => !a.startsWith('dynamodb:') && !a.startsWith('logs:'))).toEqual([]);
+  });
+
+  it('lets the publisher read the stream, put events on its bus and dead-letter, nothing else', () => {
+    expect(actionsOn(id.publisher, getAtt(id.table, 'StreamArn'))).toEqual([
+      'dynamodb:DescribeStream',
+      'dynamodb:GetRecords',
+      'dynamodb:GetShardIterator',
+    ]);
+    expect(actionsOn(id.publisher, getAtt(id.bus))).toEqual(['events:PutEvents']);
+    expect(actionsOn(id.publisher, getAtt(id.publisherDlq))).toContain('sqs:SendMessage');
+    expect(actionsOn(id.publisher, getAtt(id.table))).toEqual([]);
+    expect(actionsOn(id.publisher, '*')).toEqual(['dynamodb:ListStreams']);
+  });
+
+  it('gives no function events, secrets or table rights it does not use', () => {
+    for (const fn of [id.poller, id.webhook, id.history]) {
+      expect(allActions(fn).filter((a) => a.startsWith('events:'))).toEqual([]);
+    }
+    expect(allActions(id.publisher).filter((a) => a.startsWith('secretsmanager:'))).toEqual([]);
+  });
+});
+
+describe('schedule', () => {
+  it('starts the poller at the default rate, retries and dead-letters', () => {
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'rate(1 minute)',
+      State: 'ENABLED',
+      FlexibleTimeWindow: { Mode: 'OFF' },
+      Target: Match.objectLike({
+        Arn: getAtt(id.poller),
+        RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 60 },
+        DeadLetterConfig: { Arn: getAtt(id.scheduleDlq) },
+      }),
+    });
+  });
+
+  it('runs under a role only this account’s schedules can assume, allowed to invoke the poller', () => {
+    const schedule = Object.values(resources('AWS::Scheduler::Schedule'))[0];
+    const roleId = schedule?.Properties.Target.RoleArn['Fn::GetAtt'][0];
+    template.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: {
+        Statement: [
+          Match.objectLike({
+            Principal: { Service: 'scheduler.amazonaws.com' },
+            Condition: { StringEquals: { 'aws:SourceAccount': ref('AWS::AccountId') } },
+          }),
+        ],
+      },
+    });
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [ref(roleId)],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Action: 'lambda:InvokeFunction' }),
+          Match.objectLike({ Action: 'sqs:SendMessage', Resource: getAtt(id.scheduleDlq) }),
+        ]),
+      },
+    });
+  });
+});
+
+describe('publisher event source', () => {
+  it('reads only inserted history items, bisects, retries boundedly and dead-letters', () => {
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: ref(id.publisher),
+      EventSourceArn: getAtt(id.table, 'StreamArn'),
+      StartingPosition: 'TRIM_HORIZON',
+      FilterCriteria: {
+        Filters: [
+          {
+            Pattern: JSON.stringify({
+              eventName: ['INSERT'],
+              dynamodb: { NewImage: { entity: { S: ['history'] } } },
+            }),
+          },
+        ],
+      },
+      BisectBatchOnFunctionError: true,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      MaximumRetryAttempts: 10,
+      MaximumRecordAgeInSeconds: 6 * 3600,
+      DestinationConfig: { OnFailure: { Destination: getAtt(id.publisherDlq) } },
+    });
+  });
+});
+
+describe('queues', () => {
+  it('are encrypted, TLS-only and keep messages 14 days', () => {
+    const queues = resources('AWS::SQS::Queue');
+    expect(Object.keys(queues).sort()).toEqual([id.publisherDlq, id.scheduleDlq].sort());
+    for (const queue of Object.values(queues)) {
+      expect(queue.Properties).toMatchObject({
+        SqsManagedSseEnabled: true,
+        MessageRetentionPeriod: 14 * 24 * 3600,
+      });
+    }
+    for (const queueId of Object.keys(queues)) {
+      template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        Queues: [ref(queueId)],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Effect: 'Deny',
+              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+            }),
+          ]),
+        },
+      });
+    }
+  });
+});
+
+describe('events', () => {
+  it('go to a new bus, archived by source', () => {
+    template.resourceCountIs('AWS::Events::EventBus', 1);
+    template.hasResourceProperties('AWS::Events::Archive', {
+      SourceArn: getAtt(id.bus),
+      EventPattern: { source: ['oneentry.payments'] },
+      RetentionDays: 365,
+    });
+  });
+});
+
+describe('HTTP API', () => {
+  it('routes the public webhook and the IAM-authorized history', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+      RouteKey: `POST ${WEBHOOK_PATH}`,
+      AuthorizationType: 'NONE',
+    });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+      RouteKey: `GET ${HISTORY_PATH}`,
+      AuthorizationType: 'AWS_IAM',
+    });
+    template.resourceCountIs('AWS::ApiGatewayV2::Route', 2);
+  });
+
+  it('integrates each route with its function', () => {
+    for (const fn of [id.webhook, id.history]) {
+      template.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
+        IntegrationType: 'AWS_PROXY',
+        IntegrationUri: getAtt(fn),
+        PayloadFormatVersion: '2.0',
+      });
+    }
+  });
+
+  it('throttles and access-logs its one stage', () => {
+    template.resourceCountIs('AWS::ApiGatewayV2::Stage', 1);
+    const stage = Object.values(resources('AWS::ApiGatewayV2::Stage'))[0]?.Properties;
+    expect(stage).toMatchObject({
+      StageName: '$default',
+      AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+    });
+    const logGroupId = stage?.AccessLogSettings.DestinationArn['Fn::GetAtt'][0];
+    expect(resources('AWS::Logs::LogGroup')[logGroupId]?.Properties.RetentionInDays).toBe(30);
+    expect(JSON.parse(stage?.AccessLogSettings.Format)).toMatchObject({
+      requestId: '$context.requestId',
+      status: '$context.status',
+      routeKey: '$context.routeKey',
+    });
+  });
+});
+
+describe('secrets', () => {
+  it('are created with generated placeholders, never a value', () => {
+    const secrets = resources('AWS::SecretsManager::Secret');
+    expect(Object.keys(secrets).sort()).toEqual([id.oneEntrySecret, id.webhookSecret].sort());
+    for (const secret of Object.values(secrets)) {
+      expect(secret.Properties.SecretString).toBeUndefined();
+      expect(secret.Properties.GenerateSecretString).toBeDefined();
+    }
+    expect(JSON.stringify(template.toJSON())).not.toContain('whsec_');
+  });
+
+  it('are referenced by ARN only, never resolved into the template', () => {
+    expect(JSON.stringify(template.toJSON())).not.toMatch(/resolve:secretsmanager/);
+  });
+});
+
+describe('alarms', () => {
+  const alarms = () => Object.values(resources('AWS::CloudWatch::Alarm')).map((a) => a.Properties);
+  const dimension = (name: string, value: unknown) => ({ Name: name, Value: value });
+
+  it('watch each function’s errors', () => {
+    for (const fn of [id.poller, id.webhook, id.history, id.publisher]) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/Lambda',
+        MetricName: 'Errors',
+        Dimensions: [dimension('FunctionName', ref(fn))],
+        Statistic: 'Sum',
+      });
+    }
+  });
+
+  it('watch the upstream failure rate as UpstreamFailures / UpstreamCalls', () => {
+    const rate = alarms().find((a) =>
+      a.Metrics?.some((m: { Expression?: string }) => m.Expression?.includes('failures / calls')),
+    );
+    expect(rate).toBeDefined();
+    const stats = rate?.Metrics.filter((m: { MetricStat?: unknown }) => m.MetricStat);
+    expect(
+      stats.map((m: { Id: string; MetricStat: { Metric: unknown } }) => [
+        m.Id,
+        m.MetricStat.Metric,
+      ]),
+    ).toEqual(
+      expect.arrayContaining([
+        [
+          'failures',
+          {
+            Namespace: METRICS_NAMESPACE,
+            MetricName: 'UpstreamFailures',
+            Dimensions: [dimension('service', SERVICE_NAME)],
+          },
+        ],
+        [
+          'calls',
+          {
+            Namespace: METRICS_NAMESPACE,
+            MetricName: 'UpstreamCalls',
+            Dimensions: [dimension('service', SERVICE_NAME)],
+          },
+        ],
+      ]),
+    );
+    expect(rate?.Threshold).toBe(0.2);
+    expect(rate?.ComparisonOperator).toBe('GreaterThanThreshold');
+  });
+
+  it('watch the publisher’s iterator age', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/Lambda',
+      MetricName: 'IteratorAge',
+      Dimensions: [dimension('FunctionName', ref(id.publisher))],
+      Statistic: 'Maximum',
+      Threshold: 300_000,
+    });
+  });
+
+  it('watch each dead-letter queue’s depth', () => {
+    for (const queue of [id.scheduleDlq, id.publisherDlq]) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [dimension('QueueName', getAtt(queue, 'QueueName'))],
+        Threshold: 1,
+      });
+    }
+  });
+
+  it('watch the API’s 5xx responses', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/ApiGateway',
+      MetricName: '5xx',
+      Dimensions: [dimension('ApiId', ref(id.api))],
+      Statistic: 'Sum',
+    });
+  });
+
+  it('are nine, none with actions unless a topic is given, missing data not breaching', () => {
+    expect(alarms()).toHaveLength(9);
+    for (const alarm of alarms()) {
+      expect(alarm.AlarmActions).toBeUndefined();
+      expect(alarm.TreatMissingData).toBe('notBreaching');
+      expect(alarm.AlarmDescription).toBeTruthy();
+    }
+  });
+
+  it('come with a dashboard of the flow', () => {
+    const dashboard = Object.values(resources('AWS::CloudWatch::Dashboard'))[0];
+    const body = JSON.stringify(dashboard?.Properties.DashboardBody);
+    for (const metric of [
+      'OrdersChecked',
+      'Transitions',
+      'SessionsResolved',
+      'UpstreamFailures',
+      'EventsPublished',
+      'IteratorAge',
+      'ApproximateNumberOfMessagesVisible',
+    ]) {
+      expect(body).toContain(metric);
+    }
+  });
+});
+
+describe('outputs', () => {
+  it('name what an operator needs', () => {
+    const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    expect(Object.keys(outputs).sort()).toEqual(
+      [
+        'ApiUrl',
+        'DashboardName',
+        'EventBusName',
+        'HistoryInvokeArn',
+        'HistoryUrl',
+        'OneEntrySecretArn',
+        'TableName',
+        'WebhookSecretArn',
+        'WebhookUrl',
+      ].sort(),
+    );
+    expect(outputs.TableName?.Value).toEqual(ref(id.table));
+    expect(outputs.EventBusName?.Value).toEqual(ref(id.bus));
+    expect(outputs.OneEntrySecretArn?.Value).toEqual(ref(id.oneEntrySecret));
+    expect(outputs.WebhookSecretArn?.Value).toEqual(ref(id.webhookSecret));
+    expect(JSON.stringify(outputs.WebhookUrl?.Value)).toContain(`/webhooks/payment-sessions"`);
+  });
+});
