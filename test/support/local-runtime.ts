@@ -1,0 +1,97 @@
+/**
+ * Runs `npm start`'s entry point as a user would, as a child process with its own data dir
+ * and port, and reads what it prints.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface RunningRuntime {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+const ROOT = join(import.meta.dirname, '..', '..');
+
+export async function startLocalRuntime(
+  env: Record<string, string>,
+  readyTimeoutMs = 90_000,
+): Promise<RunningRuntime> {
+  const child = spawn(
+    join(ROOT, 'node_modules', '.bin', 'node'),
+    ['--import', 'tsx', 'infra/local/main.ts'],
+    {
+      cwd: ROOT,
+      env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'WARN', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    },
+  );
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  );
+  await waitFor(
+    () => output.includes('payment-session-watch running'),
+    readyTimeoutMs,
+    () => output,
+    exited,
+  );
+  return { child, output: () => output, exited };
+}
+
+export async function waitFor(
+  condition: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  describe: () => string = () => '',
+  abort?: Promise<unknown>,
+): Promise<void> {
+  let aborted = false;
+  void abort?.then(() => {
+    aborted = true;
+  });
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (aborted) throw new Error(`process exited while waiting:\n${describe()}`);
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms:\n${describe()}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/** Every line of `events.jsonl`, parsed. */
+export function readEvents(
+  dataDir: string,
+): { id: string; 'detail-type': string; detail: Record<string, unknown> }[] {
+  const file = join(dataDir, 'events.jsonl');
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line));
+}
+
+/** Ends the whole process group (DynamoDB Local included) whatever state it is in. */
+export function killGroup(runtime: RunningRuntime | undefined): void {
+  if (!runtime?.child.pid) return;
+  try {
+    process.kill(-runtime.child.pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+}
+
+export function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
