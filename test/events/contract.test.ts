@@ -107,8 +107,9 @@ describe('the documented event pattern', () => {
     return [RESOLVED_AS_COMPLETED_PATTERN as unknown as EventPattern, ...fromReadme];
   }
 
-  it('is the same in the README as the exported constant, when the README has it', async () => {
+  it('is the same in the README as the exported constant', async () => {
     const [constant, ...fromReadme] = await documentedPatterns();
+    expect(fromReadme.length).toBeGreaterThan(0);
     for (const pattern of fromReadme) expect(pattern).toEqual(constant);
   });
 
