@@ -5,23 +5,30 @@
  * on-failure destination: records reported here are retried by Lambda and, once its retries
  * are spent, land in that queue, where a person can see them.
  */
-import { Logger } from '@aws-lambda-powertools/logger';
+import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { readConfig } from '../core/config';
 import { createEventBridgeClient } from '../core/events/client';
 import { publisherConfigSchema } from '../core/events/config';
 import { EventPublisher, publishStreamRecords } from '../core/events/publisher';
+import { createLogger, createMetrics } from '../core/observability';
 
 export interface PublisherDeps {
   publisher: EventPublisher;
   logger: Logger;
+  /** `EventsPublished` and `EventsFailed`, per invocation. */
+  metrics: Metrics;
 }
 
-export function createPublisherHandler({ publisher, logger }: PublisherDeps) {
+export function createPublisherHandler({ publisher, logger, metrics }: PublisherDeps) {
   return middy(async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
     const result = await publishStreamRecords(event.Records, publisher);
+    metrics.addMetric('EventsPublished', MetricUnit.Count, result.published);
+    metrics.addMetric('EventsFailed', MetricUnit.Count, result.failed);
     const summary = {
       records: event.Records.length,
       published: result.published,
@@ -41,7 +48,9 @@ export function createPublisherHandler({ publisher, logger }: PublisherDeps) {
     }
     // Exactly the partial batch response: nothing else, so Lambda reads it as intended.
     return { batchItemFailures: result.batchItemFailures };
-  }).use(injectLambdaContext(logger, { resetKeys: true }));
+  })
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logMetrics(metrics));
 }
 
 /** Builds the deps from the environment; a missing or invalid setting throws `ConfigError`. */
@@ -49,7 +58,7 @@ export function publisherDepsFromEnv(
   env: Record<string, string | undefined> = process.env,
 ): PublisherDeps {
   const config = readConfig(publisherConfigSchema, env);
-  const logger = new Logger();
+  const logger = createLogger('publisher');
   const publisher = new EventPublisher({
     client: createEventBridgeClient({ endpoint: config.EVENTBRIDGE_ENDPOINT }),
     source: config.EVENT_SOURCE,
@@ -57,7 +66,7 @@ export function publisherDepsFromEnv(
     maxAttempts: config.PUBLISH_MAX_ATTEMPTS,
     logger,
   });
-  return { publisher, logger };
+  return { publisher, logger, metrics: createMetrics() };
 }
 
 let built: ReturnType<typeof createPublisherHandler> | undefined;

@@ -3,6 +3,7 @@ import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { EventPublisher } from '../../functions/core/events/publisher';
+import { createMetrics } from '../../functions/core/observability';
 import { SessionStore } from '../../functions/core/store';
 import { ENTITY, ENTITY_ATTRIBUTE, orderKey, SORT_KEY } from '../../functions/core/table';
 import { createPublisherHandler } from '../../functions/publisher/handler';
@@ -51,10 +52,14 @@ describe('the publisher function', () => {
     const logger = new Logger({ logLevel: 'SILENT' });
     const error = vi.spyOn(logger, 'error');
     const publisher = new EventPublisher({ client: endpoint.client(), logger });
-    const handler = createPublisherHandler({ publisher, logger });
+    const metrics = createMetrics();
+    const added = vi.spyOn(metrics, 'addMetric');
+    const handler = createPublisherHandler({ publisher, logger, metrics });
 
     const response = await handler({ Records: records }, lambdaContext());
 
+    expect(added).toHaveBeenCalledWith('EventsPublished', 'Count', 2);
+    expect(added).toHaveBeenCalledWith('EventsFailed', 'Count', 1);
     expect(response).toEqual({
       batchItemFailures: [{ itemIdentifier: poison?.dynamodb?.SequenceNumber }],
     });
