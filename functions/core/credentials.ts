@@ -14,6 +14,8 @@ export interface OneEntryCredentials {
   refreshToken?: string | undefined;
   /** Persists a rotated refresh token where the credentials came from, if that is possible. */
   persistRefreshToken?: ((refreshToken: string) => Promise<void>) | undefined;
+  /** Reads the refresh token as persisted now, bypassing the cache. */
+  reloadRefreshToken?: (() => Promise<string | undefined>) | undefined;
 }
 
 /** The JSON stored in the OneEntry secret. */
@@ -51,6 +53,12 @@ export async function loadOneEntryCredentials(
     const secrets = new SecretsManagerClient({});
     return {
       ...parsed.data,
+      reloadRefreshToken: async () => {
+        const fresh = oneEntrySecretSchema.safeParse(
+          await getSecret(secretArn, { transform: 'json', forceFetch: true }),
+        );
+        return fresh.success ? fresh.data.refreshToken : undefined;
+      },
       persistRefreshToken: async (refreshToken) => {
         await secrets.send(
           new PutSecretValueCommand({

@@ -55,6 +55,7 @@ export async function trackerFromEnvironment(
     refreshToken: credentials.refreshToken,
     authProvider: oneEntry.ONEENTRY_AUTH_PROVIDER,
     onRefreshTokenRotated: credentials.persistRefreshToken,
+    reloadRefreshToken: credentials.reloadRefreshToken,
     timeoutMs: oneEntry.ONEENTRY_TIMEOUT_MS,
     maxAttempts: oneEntry.ONEENTRY_MAX_ATTEMPTS,
     logger,

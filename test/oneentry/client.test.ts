@@ -239,6 +239,25 @@ describe('OneEntryClient authorization', () => {
     );
   });
 
+  it('recovers with the persisted refresh token when another instance rotated it first', async () => {
+    const tokens = sim.issueTokens();
+    let persisted = tokens.refreshToken;
+    const persist = (token: string) => {
+      persisted = token;
+    };
+    const first = client({ ...tokens, onRefreshTokenRotated: persist });
+    const second = client({
+      ...tokens,
+      onRefreshTokenRotated: persist,
+      reloadRefreshToken: async () => persisted,
+    });
+    sim.expireAccessTokens();
+    await first.getSessionsByOrderId(orderWith('waiting')); // rotates: the second now holds a dead token
+    sim.expireAccessTokens();
+    expect(await second.getSessionsByOrderId(orderWith('waiting'))).toHaveLength(1);
+    expect(sim.stats().refreshes).toBe(3); // first's, second's refused one, second's retry
+  });
+
   it('fails with an auth error when the app token is wrong, without retrying', async () => {
     const oneEntry = client({ appToken: 'not-the-app-token' });
     await expect(oneEntry.getSessionsByOrderId(orderWith('waiting'))).rejects.toBeInstanceOf(

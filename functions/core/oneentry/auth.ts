@@ -17,6 +17,11 @@ export interface TokenProviderOptions {
    * deployment must persist the new one or its next cold start holds a dead token.
    */
   onRefreshTokenRotated?: ((refreshToken: string) => void | Promise<void>) | undefined;
+  /**
+   * Reads the refresh token as currently persisted. When OneEntry refuses ours, another
+   * instance (a second Lambda container) may have rotated it: the persisted one is tried once.
+   */
+  reloadRefreshToken?: (() => Promise<string | undefined>) | undefined;
   fetch: Fetch;
   timeoutMs: number;
   logger: ClientLogger;
@@ -69,7 +74,7 @@ export class TokenProvider {
     return this.refreshing;
   }
 
-  private async runRefresh(): Promise<string> {
+  private async runRefresh(reloaded = false): Promise<string> {
     const refreshToken = this.refreshToken;
     if (!refreshToken) {
       throw new OneEntryAuthError('OneEntry refused the access token and no refresh token is set');
@@ -92,6 +97,16 @@ export class TokenProvider {
     );
     if (response.status >= 400 && response.status < 500 && response.status !== 429) {
       this.accessToken = undefined;
+      if (!reloaded && this.options.reloadRefreshToken) {
+        const persisted = await this.options.reloadRefreshToken();
+        if (persisted && persisted !== refreshToken) {
+          this.options.logger.warn(
+            'OneEntry refused the refresh token; retrying with the persisted one',
+          );
+          this.refreshToken = persisted;
+          return this.runRefresh(true);
+        }
+      }
       throw new OneEntryAuthError(
         `OneEntry refused the refresh token (HTTP ${response.status}); set a new one`,
       );

@@ -30,6 +30,8 @@ export interface OneEntryClientOptions {
   authProvider?: string | undefined;
   /** Receives each rotated refresh token so the deployment can persist it. */
   onRefreshTokenRotated?: ((refreshToken: string) => void | Promise<void>) | undefined;
+  /** Reads the persisted refresh token, tried once when OneEntry refuses the one in memory. */
+  reloadRefreshToken?: (() => Promise<string | undefined>) | undefined;
   /** Per-attempt timeout, body included, in ms. Default 5000. */
   timeoutMs?: number | undefined;
   /** Attempts for retryable failures, the first included. Default 4. */
@@ -84,6 +86,7 @@ export class OneEntryClient {
       refreshToken: options.refreshToken,
       authProvider: options.authProvider,
       onRefreshTokenRotated: options.onRefreshTokenRotated,
+      reloadRefreshToken: options.reloadRefreshToken,
       fetch: this.fetch,
       timeoutMs: this.timeoutMs,
       logger: this.logger,
