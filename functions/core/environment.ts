@@ -29,6 +29,9 @@ export function storeFromEnvironment(env: Env = process.env): SessionStore {
 
 export interface TrackerParts {
   tracker: Tracker;
+  /** The one DynamoDB client of the process; other stores in the table share it. */
+  documentClient: ReturnType<typeof createDocumentClient>;
+  tableName: string;
   store: SessionStore;
   client: OneEntryClient;
   statuses: StatusModel;
@@ -75,7 +78,7 @@ export async function trackerFromEnvironment(
       maxTrackingHours: settings.MAX_TRACKING_HOURS,
     },
   });
-  return { tracker, store, client, statuses };
+  return { tracker, store, client, statuses, documentClient, tableName: table.TABLE_NAME };
 }
 
 /** Memoizes an async factory; a failed attempt is forgotten so the next call tries again. */

@@ -3,9 +3,7 @@
  * receipts in the same table, and the webhook secrets (`WEBHOOK_SECRET` or
  * `WEBHOOK_SECRET_ARN`). The Lambda handler and the local runtime both build them here.
  */
-import { readConfig, tableConfigSchema } from '../config';
 import { loadWebhookSecrets } from '../credentials';
-import { createDocumentClient } from '../dynamo';
 import { trackerFromEnvironment } from '../environment';
 import type { ClientLogger } from '../oneentry/http';
 import { ReceiptStore } from '../receipts';
@@ -23,11 +21,7 @@ export async function webhookDependenciesFromEnvironment(
   // Read once now, so a missing or malformed secret fails the first invocation loudly
   // instead of answering 401 to every sender.
   new SignatureVerifier(await secrets());
-  const { tracker, store } = await trackerFromEnvironment(logger, env);
-  const table = readConfig(tableConfigSchema, env);
-  const receipts = new ReceiptStore({
-    client: createDocumentClient({ endpoint: table.DYNAMODB_ENDPOINT }),
-    tableName: table.TABLE_NAME,
-  });
+  const { tracker, store, documentClient, tableName } = await trackerFromEnvironment(logger, env);
+  const receipts = new ReceiptStore({ client: documentClient, tableName });
   return { tracker, store, receipts, secrets };
 }
