@@ -26,6 +26,7 @@ import { Duration } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
 import { z } from 'zod';
+import { csvString } from '../functions/core/config';
 import type { LogLevel } from './payment-session-watch';
 import type { PaymentSessionWatchStackProps } from './stack';
 
@@ -33,18 +34,8 @@ const retentionValues = new Set<number>(
   Object.values(RetentionDays).filter((value): value is number => typeof value === 'number'),
 );
 
-const csv = z.union([
-  z.array(z.string().min(1)).min(1),
-  z
-    .string()
-    .transform((value) =>
-      value
-        .split(',')
-        .map((part) => part.trim())
-        .filter((part) => part.length > 0),
-    )
-    .pipe(z.array(z.string()).min(1)),
-]);
+/** A list given as an array (cdk.json) or a comma-separated string (`-c key=a,b`). */
+const csv = z.union([z.array(z.string().min(1)).min(1), csvString]);
 
 /** The context schema (see the table above). */
 export const contextSchema = z.object({

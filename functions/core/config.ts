@@ -6,7 +6,8 @@
 import { z } from 'zod';
 import { ConfigError } from './errors';
 
-const csv = z
+/** A comma-separated list; blanks around items and empty items are dropped. */
+export const csvString = z
   .string()
   .transform((value) =>
     value
@@ -44,7 +45,7 @@ export const oneEntryConfigSchema = z.object({
 /** How the poller behaves. */
 export const trackerConfigSchema = z.object({
   /** Statuses that mean "not resolved yet". Any other status resolves a session. Default `waiting`. */
-  PENDING_STATUSES: csv.default(['waiting']),
+  PENDING_STATUSES: csvString.default(['waiting']),
   /** Hours after which an order that has not resolved stops being tracked. Default 24. */
   MAX_TRACKING_HOURS: z.coerce.number().positive().default(24),
   /** Upstream checks in flight at once. Default 16. */

@@ -3,9 +3,8 @@ import { OneEntryAuthError, OneEntryHttpError, OneEntryInvalidPayloadError } fro
 import { type ClientLogger, type Fetch, raceAbort, timedFetch } from './http';
 import { refreshResponseSchema } from './schema';
 
-export interface TokenProviderOptions {
-  baseUrl: string;
-  appToken: string;
+/** A user's credentials and what to do when they rotate. Give an access token, a refresh token or both. */
+export interface OneEntryUserAuth {
   /** A user access token. Used until OneEntry refuses it. */
   accessToken?: string | undefined;
   /** Lets the provider get new access tokens; without it a refused token is final. */
@@ -22,6 +21,11 @@ export interface TokenProviderOptions {
    * instance (a second Lambda container) may have rotated it: the persisted one is tried once.
    */
   reloadRefreshToken?: (() => Promise<string | undefined>) | undefined;
+}
+
+export interface TokenProviderOptions extends OneEntryUserAuth {
+  baseUrl: string;
+  appToken: string;
   fetch: Fetch;
   timeoutMs: number;
   logger: ClientLogger;

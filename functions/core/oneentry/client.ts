@@ -1,5 +1,5 @@
 import type { PaymentSession } from '../model';
-import { TokenProvider } from './auth';
+import { type OneEntryUserAuth, TokenProvider } from './auth';
 import {
   OneEntryAuthError,
   OneEntryError,
@@ -17,21 +17,11 @@ import {
 } from './http';
 import { errorBodySchema, sessionsResponseSchema } from './schema';
 
-export interface OneEntryClientOptions {
+export interface OneEntryClientOptions extends OneEntryUserAuth {
   /** Project URL, e.g. `https://my-project.oneentry.cloud`. */
   baseUrl: string;
   /** The project's app token, sent as `x-app-token`. */
   appToken: string;
-  /** A user access token. Give this, a refresh token, or both. */
-  accessToken?: string | undefined;
-  /** A user refresh token; lets the client replace expired access tokens. */
-  refreshToken?: string | undefined;
-  /** Marker of the auth provider used for refresh. Default `email`. */
-  authProvider?: string | undefined;
-  /** Receives each rotated refresh token so the deployment can persist it. */
-  onRefreshTokenRotated?: ((refreshToken: string) => void | Promise<void>) | undefined;
-  /** Reads the persisted refresh token, tried once when OneEntry refuses the one in memory. */
-  reloadRefreshToken?: (() => Promise<string | undefined>) | undefined;
   /** Per-attempt timeout, body included, in ms. Default 5000. */
   timeoutMs?: number | undefined;
   /** Attempts for retryable failures, the first included. Default 4. */
@@ -80,13 +70,8 @@ export class OneEntryClient {
     this.maxRetryAfterMs = options.maxRetryAfterMs ?? 30_000;
     this.random = options.random ?? Math.random;
     this.tokens = new TokenProvider({
+      ...options,
       baseUrl: this.baseUrl,
-      appToken: options.appToken,
-      accessToken: options.accessToken,
-      refreshToken: options.refreshToken,
-      authProvider: options.authProvider,
-      onRefreshTokenRotated: options.onRefreshTokenRotated,
-      reloadRefreshToken: options.reloadRefreshToken,
       fetch: this.fetch,
       timeoutMs: this.timeoutMs,
       logger: this.logger,
