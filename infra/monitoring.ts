@@ -147,6 +147,8 @@ export class WatchMonitoring extends Construct {
       widgets: [
         [
           graph('Poll cycles', [
+            // Orders being tracked (max per period): the backlog the poller works through.
+            this.customMetric('OrdersTracked', 'Maximum'),
             this.customMetric('OrdersChecked'),
             this.customMetric('Transitions'),
             this.customMetric('SessionsResolved'),

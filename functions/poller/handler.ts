@@ -18,7 +18,10 @@ export interface PollerDependencies {
 }
 
 export function emitCycleMetrics(metrics: Metrics, summary: CycleSummary): void {
+  metrics.addMetric('OrdersTracked', MetricUnit.Count, summary.tracked);
   metrics.addMetric('OrdersChecked', MetricUnit.Count, summary.checked);
+  metrics.addMetric('OrdersUnchanged', MetricUnit.Count, summary.unchanged);
+  metrics.addMetric('OrdersChanged', MetricUnit.Count, summary.changed);
   metrics.addMetric('Transitions', MetricUnit.Count, summary.transitions);
   metrics.addMetric('SessionsResolved', MetricUnit.Count, summary.resolved);
   metrics.addMetric('OrdersExpired', MetricUnit.Count, summary.expired);
