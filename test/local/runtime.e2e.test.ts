@@ -155,33 +155,4 @@ describe('npm start', () => {
     expect(dynamoDbLocalsUsing(dataDir)).toEqual([]); // the orphan was ended by the restart
     expect(readFileSync(join(dataDir, 'events.jsonl'), 'utf8')).not.toContain(sim.appToken);
   }, 240_000);
-
-  it('with no settings at all, shows the demo orders resolving within a minute, and restores them on restart', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'psw-demo-'));
-    dataDirs.push(dataDir);
-    const env = {
-      PORT: String(await freePort()),
-      DATA_DIR: dataDir,
-      ONEENTRY_URL: '',
-      WEBHOOK_SECRET: '',
-    };
-    running = await startLocalRuntime(env);
-    expect(running.output()).toContain('built-in simulator, demo data');
-    expect(running.output()).toMatch(/webhook secret whsec_\S+ \(generated/);
-
-    const resolved = () =>
-      readEvents(dataDir).filter((event) => event['detail-type'] === 'Payment Session Resolved');
-    await waitFor(() => resolved().length >= 2, 60_000, running.output);
-    expect(resolved().map((event) => event.detail.status)).toEqual(['completed', 'cancelled']);
-    const published = readEvents(dataDir).length;
-    expect(published).toBe(5); // three first observations, two resolutions
-
-    running.child.kill('SIGTERM');
-    expect(await running.exited).toBe(0);
-    running = await startLocalRuntime(env);
-    await new Promise((resolve) => setTimeout(resolve, 3000));
-    expect(readEvents(dataDir)).toHaveLength(published); // the demo resumed: nothing new, nothing twice
-    running.child.kill('SIGTERM');
-    expect(await running.exited).toBe(0);
-  }, 240_000);
 });
