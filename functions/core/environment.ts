@@ -16,15 +16,28 @@ import { Tracker } from './tracker';
 
 type Env = Record<string, string | undefined>;
 
+interface TableParts {
+  documentClient: ReturnType<typeof createDocumentClient>;
+  tableName: string;
+  store: SessionStore;
+}
+
+/** The table: one document client and the store over it. Only `DUE_SHARDS` of the tracker settings matters here. */
+function tableFromEnvironment(env: Env): TableParts {
+  const table = readConfig(tableConfigSchema, env);
+  const { DUE_SHARDS } = readConfig(trackerConfigSchema.pick({ DUE_SHARDS: true }), env);
+  const documentClient = createDocumentClient({ endpoint: table.DYNAMODB_ENDPOINT });
+  const store = new SessionStore({
+    client: documentClient,
+    tableName: table.TABLE_NAME,
+    dueShards: DUE_SHARDS,
+  });
+  return { documentClient, tableName: table.TABLE_NAME, store };
+}
+
 /** The table side alone (what the history function needs). */
 export function storeFromEnvironment(env: Env = process.env): SessionStore {
-  const table = readConfig(tableConfigSchema, env);
-  const tracker = readConfig(trackerConfigSchema, env);
-  return new SessionStore({
-    client: createDocumentClient({ endpoint: table.DYNAMODB_ENDPOINT }),
-    tableName: table.TABLE_NAME,
-    dueShards: tracker.DUE_SHARDS,
-  });
+  return tableFromEnvironment(env).store;
 }
 
 export interface TrackerParts {
@@ -41,16 +54,10 @@ export async function trackerFromEnvironment(
   logger: ClientLogger,
   env: Env = process.env,
 ): Promise<TrackerParts> {
-  const table = readConfig(tableConfigSchema, env);
+  const { documentClient, tableName, store } = tableFromEnvironment(env);
   const oneEntry = readConfig(oneEntryConfigSchema, env);
   const settings = readConfig(trackerConfigSchema, env);
   const credentials = await loadOneEntryCredentials(env);
-  const documentClient = createDocumentClient({ endpoint: table.DYNAMODB_ENDPOINT });
-  const store = new SessionStore({
-    client: documentClient,
-    tableName: table.TABLE_NAME,
-    dueShards: settings.DUE_SHARDS,
-  });
   const client = new OneEntryClient({
     baseUrl: oneEntry.ONEENTRY_URL,
     appToken: credentials.appToken,
@@ -66,7 +73,7 @@ export async function trackerFromEnvironment(
   const statuses = new StatusModel(settings.PENDING_STATUSES);
   const tracker = new Tracker({
     store,
-    leases: new LeaseStore(documentClient, table.TABLE_NAME),
+    leases: new LeaseStore(documentClient, tableName),
     source: client,
     statuses,
     logger,
@@ -78,7 +85,7 @@ export async function trackerFromEnvironment(
       maxTrackingHours: settings.MAX_TRACKING_HOURS,
     },
   });
-  return { tracker, store, client, statuses, documentClient, tableName: table.TABLE_NAME };
+  return { tracker, store, client, statuses, documentClient, tableName };
 }
 
 /** Memoizes an async factory; a failed attempt is forgotten so the next call tries again. */

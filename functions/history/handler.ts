@@ -3,7 +3,7 @@
  * 200 with the order's view; 400/404/405 as problem details for what the client sent; 500
  * only for our own failures. One structured log line per request.
  */
-import { Logger } from '@aws-lambda-powertools/logger';
+import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type {
@@ -11,10 +11,9 @@ import type {
   APIGatewayProxyStructuredResultV2,
   Context,
 } from 'aws-lambda';
-import { readConfig, tableConfigSchema } from '../core/config';
-import { createDocumentClient } from '../core/dynamo';
+import { storeFromEnvironment } from '../core/environment';
 import { InvalidOrderIdError } from '../core/errors';
-import { SessionStore } from '../core/store';
+import { createLogger } from '../core/observability';
 import { OrderNotFoundError } from './errors';
 import { jsonResponse, PROBLEM_TYPE, problemResponse } from './problem';
 import { type OrderReader, parseOrderId, readOrderHistory } from './view';
@@ -107,12 +106,7 @@ export function createHistoryHandler({ store, logger }: HistoryDeps) {
 export function historyDepsFromEnv(
   env: Record<string, string | undefined> = process.env,
 ): HistoryDeps {
-  const config = readConfig(tableConfigSchema, env);
-  const client = createDocumentClient({ endpoint: config.DYNAMODB_ENDPOINT });
-  return {
-    store: new SessionStore({ client, tableName: config.TABLE_NAME }),
-    logger: new Logger(),
-  };
+  return { store: storeFromEnvironment(env), logger: createLogger('history') };
 }
 
 let built: ReturnType<typeof createHistoryHandler> | undefined;
