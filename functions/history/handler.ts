@@ -13,9 +13,10 @@ import type {
 } from 'aws-lambda';
 import { storeFromEnvironment } from '../core/environment';
 import { InvalidOrderIdError } from '../core/errors';
+import { jsonAnswer, problemAnswer } from '../core/http-answers';
 import { createLogger } from '../core/observability';
 import { OrderNotFoundError } from './errors';
-import { jsonResponse, PROBLEM_TYPE, problemResponse } from './problem';
+import { PROBLEM_TYPE } from './problem';
 import { type OrderReader, parseOrderId, readOrderHistory } from './view';
 
 export interface HistoryDeps {
@@ -29,7 +30,7 @@ async function respond(event: APIGatewayProxyEventV2, store: OrderReader): Promi
   const instance = event.rawPath;
   const method = event.requestContext?.http?.method ?? 'GET';
   if (method !== 'GET' && method !== 'HEAD') {
-    return problemResponse(
+    return problemAnswer(
       {
         type: PROBLEM_TYPE.methodNotAllowed,
         title: 'Method not allowed',
@@ -42,10 +43,10 @@ async function respond(event: APIGatewayProxyEventV2, store: OrderReader): Promi
   }
   try {
     const orderId = parseOrderId(event.pathParameters?.orderId);
-    return jsonResponse(200, await readOrderHistory(store, orderId));
+    return jsonAnswer(200, await readOrderHistory(store, orderId));
   } catch (error) {
     if (error instanceof InvalidOrderIdError) {
-      return problemResponse({
+      return problemAnswer({
         type: PROBLEM_TYPE.invalidOrderId,
         title: 'Invalid order id',
         status: 400,
@@ -54,7 +55,7 @@ async function respond(event: APIGatewayProxyEventV2, store: OrderReader): Promi
       });
     }
     if (error instanceof OrderNotFoundError) {
-      return problemResponse({
+      return problemAnswer({
         type: PROBLEM_TYPE.orderNotFound,
         title: 'Order not found',
         status: 404,
@@ -91,7 +92,7 @@ export function createHistoryHandler({ store, logger }: HistoryDeps) {
         durationMs: Math.round(performance.now() - started),
         error: error as Error,
       });
-      return problemResponse({
+      return problemAnswer({
         type: PROBLEM_TYPE.internal,
         title: 'Internal error',
         status: 500,

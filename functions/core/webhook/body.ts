@@ -3,8 +3,8 @@
  * string>}`, unknown fields ignored. Refusals name the invalid fields and never echo a value.
  */
 import { z } from 'zod';
+import type { FieldProblem } from '../http-answers';
 import { InvalidBodyError, InvalidJsonError, UnsupportedMediaTypeError } from './errors';
-import type { FieldProblem } from './problems';
 
 export const MAX_EVENT_LENGTH = 100;
 

@@ -2,7 +2,8 @@
  * The refusals of the webhook, one named class each. Each carries the problem it answers
  * with, so the intake turns any of them into an answer in one place.
  */
-import { type FieldProblem, PROBLEM_TYPES, type Problem } from './problems';
+import type { FieldProblem, Problem } from '../http-answers';
+import { PROBLEM_TYPES } from './problems';
 
 /** What a refusal is called in the log line. */
 export type RefusalOutcome =

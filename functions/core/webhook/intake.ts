@@ -16,6 +16,7 @@
  * Nothing is written before step 8, so a refused request leaves the table untouched.
  */
 import { createHash } from 'node:crypto';
+import { type HttpAnswer, jsonAnswer, problemAnswer } from '../http-answers';
 import { describeError } from '../observability';
 import type { ReceiptClaim, ReceiptStore, StoredAnswer } from '../receipts';
 import type { SessionStore } from '../store';
@@ -30,7 +31,7 @@ import {
   WebhookSignatureError,
 } from './errors';
 import { normalizeHeaders } from './headers';
-import { type HttpAnswer, internalErrorAnswer, jsonAnswer, problemAnswer } from './problems';
+import { internalErrorAnswer } from './problems';
 import { readRawBody } from './raw-body';
 import { SignatureVerifier } from './verify';
 

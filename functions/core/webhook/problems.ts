@@ -1,27 +1,8 @@
 /**
- * Answers as plain HTTP values, and refusals as RFC 9457 problem details. Lambda-free: the
- * handler passes these through unchanged, the local runtime writes them to a socket.
+ * The webhook's problem types and its internal-error answer; the answers themselves are
+ * built by `core/http-answers`.
  */
-
-export interface HttpAnswer {
-  statusCode: number;
-  headers: Record<string, string>;
-  body: string;
-}
-
-/** One invalid field, named by a JSON Pointer (RFC 9457's own `errors` example). */
-export interface FieldProblem {
-  pointer: string;
-  detail: string;
-}
-
-export interface Problem {
-  type: string;
-  title: string;
-  status: number;
-  detail?: string;
-  errors?: FieldProblem[];
-}
+import { type HttpAnswer, problemAnswer } from '../http-answers';
 
 /**
  * Problem types of this service. Tag URIs (RFC 4151), as RFC 9457 §3.1.1 allows: stable
@@ -36,32 +17,6 @@ export const PROBLEM_TYPES = {
   webhookIdReused: 'tag:payment-session-watch,2026:webhook-id-reused',
   deliveryInProgress: 'tag:payment-session-watch,2026:delivery-in-progress',
 } as const;
-
-/** Every answer: never cached, never sniffed into something else. */
-const COMMON_HEADERS = {
-  'cache-control': 'no-store',
-  'x-content-type-options': 'nosniff',
-};
-
-export function jsonAnswer(
-  statusCode: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): HttpAnswer {
-  return {
-    statusCode,
-    headers: { 'content-type': 'application/json', ...COMMON_HEADERS, ...headers },
-    body: JSON.stringify(body),
-  };
-}
-
-export function problemAnswer(problem: Problem, headers: Record<string, string> = {}): HttpAnswer {
-  return {
-    statusCode: problem.status,
-    headers: { 'content-type': 'application/problem+json', ...COMMON_HEADERS, ...headers },
-    body: JSON.stringify(problem),
-  };
-}
 
 /** Our own failure: nothing about its cause leaves the service (the log has it). */
 export const internalErrorAnswer = (): HttpAnswer =>
