@@ -13,9 +13,9 @@ import { toEventDetail } from '../../functions/core/events/records';
 import { renderPaymentSessionEventSchema, SCHEMA_FILE } from '../../functions/core/events/schema';
 import type { HistoryEntry } from '../../functions/core/model';
 import { observe } from '../../functions/core/transitions';
+import type { DeliveredEvent } from '../../infra/local/put-events';
 import { type EventPattern, matchesPattern } from '../support/event-pattern';
 import {
-  type DeliveredEvent,
   type EventBridgeEndpoint,
   startEventBridgeEndpoint,
 } from '../support/eventbridge-endpoint';
