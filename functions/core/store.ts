@@ -13,6 +13,7 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { HistoryEntry, OrderState, PaymentSession } from './model';
 import type { StatusModel } from './status';
 import {
@@ -136,14 +137,14 @@ export class SessionStore {
             ':one': 1,
           },
           ReturnValues: 'ALL_NEW',
+          // An order already tracked comes back with the refusal: no second read.
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
       return { started: true, order: strip<OrderState>(result.Attributes ?? {}) };
     } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      const order = await this.getOrder(orderId);
-      if (!order) throw error; // deleted in between: let the caller retry
-      return { started: false, order };
+      if (!(error instanceof ConditionalCheckFailedException) || !error.Item) throw error;
+      return { started: false, order: strip<OrderState>(unmarshall(error.Item)) };
     }
   }
 
