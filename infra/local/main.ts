@@ -12,7 +12,7 @@ const log = (line: string) => process.stdout.write(`${line}\n`);
 
 async function main(): Promise<void> {
   if (existsSync('.env')) process.loadEnvFile('.env');
-  const { settings } = await preflight(process.env);
+  const settings = await preflight(process.env);
   let runtime: Runtime | undefined;
   let stopping = false;
   const stop = async (signal: NodeJS.Signals) => {

@@ -34,19 +34,15 @@ export async function assertPortFree(port: number): Promise<void> {
 }
 
 /** Validates every setting up front, so a typo stops start-up instead of a later invocation. */
-export async function preflight(env: Record<string, string | undefined>): Promise<{
-  settings: LocalSettings;
-  realOneEntry: boolean;
-}> {
+export async function preflight(env: Record<string, string | undefined>): Promise<LocalSettings> {
   const settings = readLocalSettings(env);
   readConfig(trackerConfigSchema, env);
   readConfig(eventConfigSchema, env);
-  const realOneEntry = Boolean(env.ONEENTRY_URL?.trim());
-  if (realOneEntry) {
+  if (env.ONEENTRY_URL?.trim()) {
     readConfig(oneEntryConfigSchema, env);
     await loadOneEntryCredentials(env);
   }
   assertJava();
   await assertPortFree(settings.PORT);
-  return { settings, realOneEntry };
+  return settings;
 }

@@ -26,7 +26,7 @@ import { writeRuntimeFile } from './runtime-file';
 import type { LocalSettings } from './settings';
 import { StreamTailer } from './stream-tailer';
 import { sendSignedWebhook } from './webhook-client';
-import { localWebhookSecret } from './webhook-secret';
+import { localWebhookSecret, signingSecret } from './webhook-secret';
 
 export const LOCAL_TABLE_NAME = 'payment-session-watch';
 /** The poller's timeout locally; in AWS it is the function's timeout. */
@@ -186,7 +186,7 @@ Try: npm run send -- <orderId>    npm run history -- <orderId>    Ctrl-C stops e
     for (const orderId of oneEntry.newDemoOrders) {
       const answer = await sendSignedWebhook({
         url,
-        secret: webhookSecret.split(',')[0] ?? '',
+        secret: signingSecret(webhookSecret),
         orderId,
         event: 'demo.order_created',
       });

@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError } from '../../functions/core/errors';
 import { readLocalSettings } from './settings';
 import { sendSignedWebhook } from './webhook-client';
-import { localWebhookSecret } from './webhook-secret';
+import { localWebhookSecret, signingSecret } from './webhook-secret';
 
 async function main(): Promise<number> {
   if (existsSync('.env')) process.loadEnvFile('.env');
@@ -21,7 +21,7 @@ async function main(): Promise<number> {
     return 1;
   }
   const settings = readLocalSettings();
-  const secret = localWebhookSecret(settings.DATA_DIR).split(',')[0] ?? '';
+  const secret = signingSecret(localWebhookSecret(settings.DATA_DIR));
   const answer = await sendSignedWebhook({
     url: `http://127.0.0.1:${settings.PORT}`,
     secret,

@@ -58,6 +58,7 @@ export class StreamTailer {
   private checkpoint: Checkpoint | undefined;
   private readonly iterators = new Map<string, string | undefined>();
   private readonly failures = new Map<string, number>();
+  private arn: string | undefined;
   private stopped = false;
   private running: Promise<void> | undefined;
 
@@ -192,12 +193,15 @@ export class StreamTailer {
     return result.ShardIterator;
   }
 
+  /** Read once: the table (and so its stream) outlives this tailer. */
   private async streamArn(): Promise<string> {
+    if (this.arn) return this.arn;
     const table = await this.dynamo.send(
       new DescribeTableCommand({ TableName: this.options.tableName }),
     );
     const arn = table.Table?.LatestStreamArn;
     if (!arn) throw new Error(`table ${this.options.tableName} has no stream`);
+    this.arn = arn;
     return arn;
   }
 

@@ -17,3 +17,6 @@ export function localWebhookSecret(dataDir: string, env = process.env): string {
   writeFileSync(file, `${secret}\n`, { mode: 0o600 });
   return secret;
 }
+
+/** The secret a sender signs with: the first of the active (comma-separated) ones. */
+export const signingSecret = (secrets: string): string => secrets.split(',')[0]?.trim() ?? '';
