@@ -47,4 +47,14 @@ describe('LeaseStore', () => {
     expect(await leases.release(stale!, now)).toBe(false);
     expect(await leases.acquire('stolen', 'c', now + 300, 1000)).toBeUndefined();
   });
+
+  it('breaks a held lease for a new holder, keeping the cursor', async () => {
+    const now = Date.now();
+    const held = await leases.acquire('crashed', 'dead-process', now, 60_000);
+    await leases.release(held!, now - 1);
+    await leases.acquire('crashed', 'dead-process', now, 60_000);
+    expect(await leases.acquire('crashed', 'restarted', now + 10, 60_000)).toBeUndefined();
+    await leases.breakLease('crashed');
+    expect((await leases.acquire('crashed', 'restarted', now + 20, 60_000))?.cursor).toBe(now - 1);
+  });
 });

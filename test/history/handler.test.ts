@@ -58,6 +58,8 @@ describe('GET /orders/{orderId}', () => {
 
     expect(result.statusCode).toBe(200);
     expect(result.headers?.['content-type']).toBe('application/json');
+    expect(result.headers?.['cache-control']).toBe('no-store');
+    expect(result.headers?.['x-content-type-options']).toBe('nosniff');
     const view = body(result);
     expect(view).toMatchObject({
       orderId: 123,

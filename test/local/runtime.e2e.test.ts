@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +15,7 @@ import {
   waitFor,
 } from '../support/local-runtime';
 
+const ROOT = join(import.meta.dirname, '..', '..');
 const SECRET = `whsec_${Buffer.from('local-e2e-secret-0123456789abcdef').toString('base64')}`;
 
 let sim: Simulator;
@@ -91,6 +93,18 @@ describe('npm start', () => {
     await waitFor(() => resolvedEventsFor(dataDir, orderId).length > 0, 30_000, running.output);
 
     const history = await getOrder(url, orderId);
+    // `npm run history` finds the running table through the data dir alone.
+    const cli = spawnSync(
+      join(ROOT, 'node_modules', '.bin', 'tsx'),
+      ['functions/history/cli.ts', String(orderId)],
+      {
+        cwd: ROOT,
+        env: { ...process.env, DATA_DIR: dataDir, TABLE_NAME: '', DYNAMODB_ENDPOINT: '' },
+        encoding: 'utf8',
+      },
+    );
+    expect(cli.status).toBe(0);
+    expect(cli.stdout).toContain(`Order ${orderId}: resolved`);
     expect(history.history.map((entry) => entry.status)).toEqual(['waiting', 'completed']);
 
     running.child.kill('SIGTERM');

@@ -66,7 +66,15 @@ describe('poller handler', () => {
     const summaryLines = output.split('\n').filter((line) => line.includes('Poll cycle finished'));
     expect(summaryLines).toHaveLength(1);
     expect(JSON.parse(summaryLines[0]!)).toMatchObject({ checked: 2, changed: 2, level: 'INFO' });
-    expect(output).toContain('"OrdersChecked"');
+    for (const metric of [
+      'OrdersTracked',
+      'OrdersChecked',
+      'OrdersUnchanged',
+      'OrdersChanged',
+      'Transitions',
+    ]) {
+      expect(output).toContain(`"${metric}"`);
+    }
     expect(rotated).toHaveLength(1);
 
     const items = JSON.stringify(await table.scanAll());
