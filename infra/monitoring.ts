@@ -93,6 +93,14 @@ export class WatchMonitoring extends Construct {
       datapointsToAlarm: 2,
     });
 
+    this.addAlarm('AuthFailures', {
+      description:
+        'OneEntry refuses the deployment\'s credentials (AuthFailures): no order is checked. Look at the poller log for the reason, then run `npm run login` against the deployed table, or fix login/password in the OneEntry secret (see README, "OneEntry sign-in").',
+      metric: this.customMetric('AuthFailures'),
+      threshold: 1,
+      evaluationPeriods: 1,
+    });
+
     const iteratorAge = functions.publisher.metric('IteratorAge', {
       period: Duration.minutes(1),
       statistic: 'Maximum',
@@ -156,6 +164,11 @@ export class WatchMonitoring extends Construct {
             this.customMetric('CyclesStoppedEarly'),
           ]),
           graph('Upstream failure rate', [upstreamFailureRate]),
+          graph('OneEntry sign-in', [
+            this.customMetric('AuthRefreshes'),
+            this.customMetric('AuthSignIns'),
+            this.customMetric('AuthFailures'),
+          ]),
           // Against the poller's timeout: how much room a cycle has left.
           graph('Poll cycle duration (ms, max)', [this.customMetric('CycleDurationMs', 'Maximum')]),
         ],

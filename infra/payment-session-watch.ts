@@ -1,7 +1,7 @@
 import { type CfnElement, Duration, Stack, Token, Validations } from 'aws-cdk-lib';
 import type { ThrottleSettings } from 'aws-cdk-lib/aws-apigatewayv2';
 import { Archive, EventBus, type IEventBus } from 'aws-cdk-lib/aws-events';
-import { Grant, type IGrantable, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { type Grant, type IGrantable, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import {
   FilterCriteria,
@@ -17,6 +17,7 @@ import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { PLACEHOLDER_APP_TOKEN } from '../functions/core/credentials';
 import { ENTITY, ENTITY_ATTRIBUTE } from '../functions/core/table';
 import { METRICS_NAMESPACE, SERVICE_NAME, WatchMonitoring } from './monitoring';
 import { SessionTable } from './session-table';
@@ -188,12 +189,15 @@ export class PaymentSessionWatch extends Construct {
 
     this.table = new SessionTable(this, 'Table', { encryptionKey: props.tableEncryptionKey });
 
-    // No secret value in the template: CloudFormation generates placeholders, which the
-    // functions reject until an operator puts the real values (see the stack outputs).
+    // No secret value in the template: CloudFormation generates a placeholder, which the
+    // functions recognise and report as "not configured" until an operator fills it in.
     this.oneEntrySecret = new Secret(this, 'OneEntrySecret', {
       description:
-        'OneEntry credentials of payment-session-watch: JSON {"appToken","accessToken"?,"refreshToken"?}. The functions write rotated refresh tokens back.',
-      generateSecretString: { secretStringTemplate: '{}', generateStringKey: 'appToken' },
+        'OneEntry credentials of payment-session-watch: JSON {"appToken","login"?,"password"?} (a service user), or seed tokens {"accessToken"?,"refreshToken"?}. The tokens in use live in the table.',
+      generateSecretString: {
+        secretStringTemplate: JSON.stringify({ appToken: PLACEHOLDER_APP_TOKEN }),
+        generateStringKey: 'placeholder',
+      },
     });
     this.webhookSecret = new Secret(this, 'WebhookSecret', {
       description:
@@ -204,7 +208,7 @@ export class PaymentSessionWatch extends Construct {
       Validations.of(secret).acknowledge({
         id: 'AwsSolutions-SMG4',
         reason:
-          'Not rotatable by a Lambda: OneEntry issues the credentials (the functions persist refresh-token rotation themselves) and the webhook secret is shared with the shop backend, rotated there by listing old and new secrets.',
+          "Not rotatable by a Lambda: OneEntry issues the credentials (token rotation happens in the table's shared credential state) and the webhook secret is shared with the shop backend, rotated there by listing old and new secrets.",
       });
     }
 
@@ -284,17 +288,11 @@ export class PaymentSessionWatch extends Construct {
 
     this.functions = { poller, webhook, history, publisher };
 
-    // Poller and webhook record transitions (items and the `due` index) and refresh tokens.
+    // Poller and webhook record transitions (items and the `due` index) and renew the shared
+    // OneEntry tokens in the table's credential item; the secret only seeds them.
     for (const fn of [poller, webhook]) {
       this.table.grantReadWriteData(fn);
       this.oneEntrySecret.grantRead(fn);
-      // Only PutSecretValue: `grantWrite` would add UpdateSecret (description, KMS key) and
-      // UpdateSecretVersionStage, neither of which storing a rotated token needs.
-      Grant.addToPrincipal({
-        grantee: fn,
-        actions: ['secretsmanager:PutSecretValue'],
-        resourceArns: [this.oneEntrySecret.secretArn],
-      });
     }
     this.webhookSecret.grantRead(webhook);
     this.table.grantReadData(history);

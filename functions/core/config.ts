@@ -38,8 +38,29 @@ export const oneEntryConfigSchema = z.object({
   ONEENTRY_TIMEOUT_MS: positiveInt.default(5000),
   /** Attempts per request, the first included, for retryable failures. Default 4. */
   ONEENTRY_MAX_ATTEMPTS: positiveInt.max(10).default(4),
-  /** Marker of the auth provider used for token refresh. Default `email`. */
+  /** Marker of the auth provider used for sign-in and token refresh. Default `email`. */
   ONEENTRY_AUTH_PROVIDER: z.string().min(1).default('email'),
+  /**
+   * The auth form's field markers for the login and the password, comma-separated.
+   * Default `login,password`.
+   */
+  ONEENTRY_LOGIN_FIELDS: csvString
+    .pipe(z.tuple([z.string(), z.string()], { error: 'must name two markers: login,password' }))
+    .default(['login', 'password']),
+  /**
+   * The deployment's device id (fingerprint `UQ_<id>`), to pin it. Default: one made once and
+   * kept in the table's credential state.
+   */
+  ONEENTRY_DEVICE_ID: z
+    .string()
+    .regex(/^[\w-]{8,128}$/, 'must be 8 to 128 letters, digits, _ or -')
+    .optional(),
+  /** Refresh proactively once the refresh token is this many hours old. Default 24. */
+  ONEENTRY_REFRESH_EVERY_HOURS: z.coerce
+    .number()
+    .positive()
+    .max(24 * 365)
+    .default(24),
 });
 
 /** How the poller behaves. */

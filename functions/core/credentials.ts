@@ -1,33 +1,36 @@
 /**
  * Where secrets come from. Locally: environment variables. In AWS: Secrets Manager, read at
  * run time through Powertools Parameters (cached), never through plain environment variables.
- * Secret values are only ever handed to the clients that need them, never logged.
+ * Secret values are only ever handed to the clients that need them, never logged. The tokens
+ * themselves live in the table's shared credential state; these are only seeds for it.
  */
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
-import { PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { z } from 'zod';
 import { ConfigError } from './errors';
+import type { ServiceUser } from './oneentry/auth-api';
+import type { AuthSeed } from './oneentry/shared-auth';
 
 export interface OneEntryCredentials {
   appToken: string;
-  accessToken?: string | undefined;
-  refreshToken?: string | undefined;
-  /** Persists a rotated refresh token where the credentials came from, if that is possible. */
-  persistRefreshToken?: ((refreshToken: string) => Promise<void>) | undefined;
-  /** Reads the refresh token as persisted now, bypassing the cache. */
-  reloadRefreshToken?: (() => Promise<string | undefined>) | undefined;
+  /** Tokens an operator put in the settings; each new value replaces the shared state once. */
+  seed: AuthSeed;
+  /** A service user the watcher signs itself in with (markers filled in by the caller). */
+  serviceUser?: Omit<ServiceUser, 'fields'> | undefined;
+  /** Set while the secret still holds the placeholder the stack created. */
+  notConfigured?: string | undefined;
 }
 
+/** The app token the stack's placeholder secret holds until an operator fills it in. */
+export const PLACEHOLDER_APP_TOKEN = 'not-configured';
+
 /** The JSON stored in the OneEntry secret. */
-export const oneEntrySecretSchema = z
-  .object({
-    appToken: z.string().min(1),
-    accessToken: z.string().min(1).optional(),
-    refreshToken: z.string().min(1).optional(),
-  })
-  .refine((value) => value.accessToken || value.refreshToken, {
-    message: 'needs accessToken or refreshToken',
-  });
+export const oneEntrySecretSchema = z.object({
+  appToken: z.string().min(1),
+  accessToken: z.string().min(1).optional(),
+  refreshToken: z.string().min(1).optional(),
+  login: z.string().min(1).optional(),
+  password: z.string().min(1).optional(),
+});
 
 /** How long a secret read from Secrets Manager is reused, in seconds. */
 const SECRET_CACHE_SECONDS = 300;
@@ -35,6 +38,16 @@ const SECRET_CACHE_SECONDS = 300;
 type Env = Record<string, string | undefined>;
 const present = (value: string | undefined) =>
   value && value.trim() !== '' ? value.trim() : undefined;
+
+function serviceUserOf(
+  login: string | undefined,
+  password: string | undefined,
+  where: string,
+): OneEntryCredentials['serviceUser'] {
+  if (!login && !password) return undefined;
+  if (!login || !password) throw new ConfigError([`${where}: login and password go together`]);
+  return { login, password };
+}
 
 export async function loadOneEntryCredentials(
   env: Env = process.env,
@@ -45,42 +58,36 @@ export async function loadOneEntryCredentials(
     const parsed = oneEntrySecretSchema.safeParse(raw);
     if (!parsed.success) {
       throw new ConfigError([
-        `ONEENTRY_SECRET_ARN: the secret must be JSON {"appToken", "accessToken"?, "refreshToken"?} (${parsed.error.issues
+        `ONEENTRY_SECRET_ARN: the secret must be JSON {"appToken", "login"?, "password"?, "accessToken"?, "refreshToken"?} (${parsed.error.issues
           .map((issue) => issue.path.join('.') || issue.message)
           .join(', ')})`,
       ]);
     }
-    const secrets = new SecretsManagerClient({});
+    const { appToken, accessToken, refreshToken, login, password } = parsed.data;
     return {
-      ...parsed.data,
-      reloadRefreshToken: async () => {
-        const fresh = oneEntrySecretSchema.safeParse(
-          await getSecret(secretArn, { transform: 'json', forceFetch: true }),
-        );
-        return fresh.success ? fresh.data.refreshToken : undefined;
-      },
-      persistRefreshToken: async (refreshToken) => {
-        await secrets.send(
-          new PutSecretValueCommand({
-            SecretId: secretArn,
-            SecretString: JSON.stringify({ ...parsed.data, refreshToken }),
-          }),
-        );
-      },
+      appToken,
+      seed: { accessToken, refreshToken },
+      serviceUser: serviceUserOf(login, password, 'ONEENTRY_SECRET_ARN'),
+      notConfigured:
+        appToken === PLACEHOLDER_APP_TOKEN
+          ? 'the OneEntry secret still holds its placeholder: put {"appToken", "login", "password"} in it'
+          : undefined,
     };
   }
   const appToken = present(env.ONEENTRY_APP_TOKEN);
-  const accessToken = present(env.ONEENTRY_ACCESS_TOKEN);
-  const refreshToken = present(env.ONEENTRY_REFRESH_TOKEN);
-  const problems: string[] = [];
-  if (!appToken) problems.push('ONEENTRY_APP_TOKEN is required (or ONEENTRY_SECRET_ARN)');
-  if (!accessToken && !refreshToken) {
-    problems.push(
-      'ONEENTRY_ACCESS_TOKEN or ONEENTRY_REFRESH_TOKEN is required (or ONEENTRY_SECRET_ARN)',
-    );
-  }
-  if (problems.length > 0 || !appToken) throw new ConfigError(problems);
-  return { appToken, accessToken, refreshToken };
+  if (!appToken) throw new ConfigError(['ONEENTRY_APP_TOKEN is required (or ONEENTRY_SECRET_ARN)']);
+  return {
+    appToken,
+    seed: {
+      accessToken: present(env.ONEENTRY_ACCESS_TOKEN),
+      refreshToken: present(env.ONEENTRY_REFRESH_TOKEN),
+    },
+    serviceUser: serviceUserOf(
+      present(env.ONEENTRY_LOGIN),
+      env.ONEENTRY_PASSWORD || undefined,
+      'ONEENTRY_LOGIN, ONEENTRY_PASSWORD',
+    ),
+  };
 }
 
 /**

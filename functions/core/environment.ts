@@ -8,8 +8,11 @@ import { oneEntryConfigSchema, readConfig, tableConfigSchema, trackerConfigSchem
 import { loadOneEntryCredentials } from './credentials';
 import { createDocumentClient } from './dynamo';
 import { LeaseStore } from './lease';
+import { OneEntryAuthApi } from './oneentry/auth-api';
 import { OneEntryClient } from './oneentry/client';
+import { CredentialStore } from './oneentry/credential-store';
 import type { ClientLogger } from './oneentry/http';
+import { SharedUserAuth } from './oneentry/shared-auth';
 import { StatusModel } from './status';
 import { SessionStore } from './store';
 import { Tracker } from './tracker';
@@ -47,7 +50,43 @@ export interface TrackerParts {
   tableName: string;
   store: SessionStore;
   client: OneEntryClient;
+  /** The deployment's shared OneEntry sign-in. */
+  auth: SharedUserAuth;
   statuses: StatusModel;
+}
+
+export const loginFields = ([login, password]: readonly [string, string]) => ({ login, password });
+
+/** The shared sign-in over the table, from the settings and the OneEntry secret. */
+export async function authFromEnvironment(
+  documentClient: ReturnType<typeof createDocumentClient>,
+  tableName: string,
+  logger: ClientLogger,
+  env: Env = process.env,
+): Promise<{ auth: SharedUserAuth; appToken: string }> {
+  const oneEntry = readConfig(oneEntryConfigSchema, env);
+  const credentials = await loadOneEntryCredentials(env);
+  const auth = new SharedUserAuth({
+    store: new CredentialStore(documentClient, tableName),
+    api: new OneEntryAuthApi({
+      baseUrl: oneEntry.ONEENTRY_URL.replace(/\/+$/, ''),
+      appToken: credentials.appToken,
+      authProvider: oneEntry.ONEENTRY_AUTH_PROVIDER,
+      fetch: globalThis.fetch,
+      timeoutMs: oneEntry.ONEENTRY_TIMEOUT_MS,
+    }),
+    seed: credentials.seed,
+    serviceUser: credentials.serviceUser && {
+      ...credentials.serviceUser,
+      fields: loginFields(oneEntry.ONEENTRY_LOGIN_FIELDS),
+    },
+    deviceId: oneEntry.ONEENTRY_DEVICE_ID,
+    refreshEveryMs: oneEntry.ONEENTRY_REFRESH_EVERY_HOURS * 3_600_000,
+    leaseMs: oneEntry.ONEENTRY_TIMEOUT_MS * 2 + 5_000,
+    notConfigured: credentials.notConfigured,
+    logger,
+  });
+  return { auth, appToken: credentials.appToken };
 }
 
 export async function trackerFromEnvironment(
@@ -57,15 +96,11 @@ export async function trackerFromEnvironment(
   const { documentClient, tableName, store } = tableFromEnvironment(env);
   const oneEntry = readConfig(oneEntryConfigSchema, env);
   const settings = readConfig(trackerConfigSchema, env);
-  const credentials = await loadOneEntryCredentials(env);
+  const { auth, appToken } = await authFromEnvironment(documentClient, tableName, logger, env);
   const client = new OneEntryClient({
     baseUrl: oneEntry.ONEENTRY_URL,
-    appToken: credentials.appToken,
-    accessToken: credentials.accessToken,
-    refreshToken: credentials.refreshToken,
-    authProvider: oneEntry.ONEENTRY_AUTH_PROVIDER,
-    onRefreshTokenRotated: credentials.persistRefreshToken,
-    reloadRefreshToken: credentials.reloadRefreshToken,
+    appToken,
+    auth,
     timeoutMs: oneEntry.ONEENTRY_TIMEOUT_MS,
     maxAttempts: oneEntry.ONEENTRY_MAX_ATTEMPTS,
     logger,
@@ -85,7 +120,7 @@ export async function trackerFromEnvironment(
       maxTrackingHours: settings.MAX_TRACKING_HOURS,
     },
   });
-  return { tracker, store, client, statuses, documentClient, tableName };
+  return { tracker, store, client, auth, statuses, documentClient, tableName };
 }
 
 /** Memoizes an async factory; a failed attempt is forgotten so the next call tries again. */

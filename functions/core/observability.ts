@@ -4,7 +4,8 @@
  * `POWERTOOLS_METRICS_DISABLED`), with the defaults below.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { AuthActivity } from './oneentry/shared-auth';
 
 export const SERVICE_NAME = 'payment-session-watch';
 export const METRICS_NAMESPACE = 'PaymentSessionWatch';
@@ -28,4 +29,11 @@ export function describeError(error: unknown): { errorType: string; error: strin
   return error instanceof Error
     ? { errorType: error.name, error: error.message }
     : { errorType: typeof error, error: String(error) };
+}
+
+/** `AuthRefreshes`, `AuthSignIns`, `AuthFailures`: what the shared sign-in did in this invocation. */
+export function emitAuthMetrics(metrics: Metrics, activity: AuthActivity): void {
+  metrics.addMetric('AuthRefreshes', MetricUnit.Count, activity.refreshes);
+  metrics.addMetric('AuthSignIns', MetricUnit.Count, activity.signIns);
+  metrics.addMetric('AuthFailures', MetricUnit.Count, activity.failures);
 }

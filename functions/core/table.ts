@@ -10,11 +10,16 @@
  * | history  | `ORDER#<orderId>` | `HISTORY#<observedAt>#<sessionId>#<seq>`   |
  * | lease    | `LEASE#<name>`    | `LEASE`                                    |
  * | receipt  | `WEBHOOK#<id>`    | `RECEIPT`                                  |
+ * | credentials | `CREDENTIALS#oneentry` | `CREDENTIALS`                       |
  *
  * The order item carries the current state of each of its sessions and a version that every
  * transition bumps. While an order is tracked it also carries the sparse `dueShard`/`dueKey`
  * pair, which puts it (and only it) into the `due` index: the poller queries that index
  * instead of scanning. Tracking ends by removing the pair.
+ *
+ * The credentials item is the deployment's one OneEntry sign-in (tokens, device, version);
+ * see `oneentry/credential-store.ts`. The stream filter passes history items only, so it never
+ * reaches the publisher.
  */
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 
@@ -33,6 +38,7 @@ export const ENTITY = {
   history: 'history',
   lease: 'lease',
   receipt: 'receipt',
+  credentials: 'credentials',
 } as const;
 
 /**
@@ -64,6 +70,11 @@ export const leaseKey = (name: string) => ({
 export const receiptKey = (webhookId: string) => ({
   [PARTITION_KEY]: `WEBHOOK#${webhookId}`,
   [SORT_KEY]: 'RECEIPT',
+});
+
+export const credentialsKey = () => ({
+  [PARTITION_KEY]: 'CREDENTIALS#oneentry',
+  [SORT_KEY]: 'CREDENTIALS',
 });
 
 export const dueShardName = (shard: number) => `TRACKING#${shard}`;

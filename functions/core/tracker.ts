@@ -63,7 +63,15 @@ export interface CheckResult {
   error?: OneEntryError;
 }
 
-export type CycleStatus = 'completed' | 'lease-held' | 'time-budget' | 'circuit-open';
+export type CycleStatus =
+  | 'completed'
+  | 'lease-held'
+  | 'time-budget'
+  | 'circuit-open'
+  /** OneEntry credentials not configured yet: nothing to do, nothing wrong. */
+  | 'not-configured'
+  /** OneEntry refuses the deployment's credentials: a person must act. */
+  | 'auth-failing';
 
 export interface CycleSummary {
   status: CycleStatus;
@@ -157,21 +165,7 @@ export class Tracker {
    */
   async runCycle(run: { owner: string; remainingTimeMs: () => number }): Promise<CycleSummary> {
     const startedAt = this.now();
-    const summary: CycleSummary = {
-      status: 'completed',
-      tracked: 0,
-      due: 0,
-      checked: 0,
-      unchanged: 0,
-      changed: 0,
-      transitions: 0,
-      resolved: 0,
-      expired: 0,
-      errors: 0,
-      upstreamCalls: 0,
-      upstreamFailures: 0,
-      durationMs: 0,
-    };
+    const summary = emptyCycleSummary('completed');
     const lease = await this.options.leases.acquire(
       POLLER_LEASE,
       run.owner,
@@ -276,6 +270,25 @@ export class Tracker {
       }
     }
   }
+}
+
+/** A cycle that did nothing (yet). */
+export function emptyCycleSummary(status: CycleStatus): CycleSummary {
+  return {
+    status,
+    tracked: 0,
+    due: 0,
+    checked: 0,
+    unchanged: 0,
+    changed: 0,
+    transitions: 0,
+    resolved: 0,
+    expired: 0,
+    errors: 0,
+    upstreamCalls: 0,
+    upstreamFailures: 0,
+    durationMs: 0,
+  };
 }
 
 function snapshotList(order: OrderState): { sessionId: number; status: string }[] {

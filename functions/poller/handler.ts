@@ -8,11 +8,15 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { once, trackerFromEnvironment } from '../core/environment';
-import { createLogger, createMetrics } from '../core/observability';
-import type { CycleSummary, Tracker } from '../core/tracker';
+import { createLogger, createMetrics, describeError, emitAuthMetrics } from '../core/observability';
+import { OneEntryAuthError, OneEntryNotConfiguredError } from '../core/oneentry/errors';
+import type { SharedUserAuth } from '../core/oneentry/shared-auth';
+import { type CycleSummary, emptyCycleSummary, type Tracker } from '../core/tracker';
 
 export interface PollerDependencies {
   tracker: () => Promise<Tracker>;
+  /** The shared OneEntry sign-in, kept alive every cycle. Default: none (tests with fixed tokens). */
+  auth?: () => Promise<Pick<SharedUserAuth, 'keepAlive' | 'takeActivity'>>;
   logger: ReturnType<typeof createLogger>;
   metrics: Metrics;
 }
@@ -39,22 +43,57 @@ export function emitCycleMetrics(metrics: Metrics, summary: CycleSummary): void 
 export function createPollerHandler(deps: PollerDependencies) {
   return middy(async (_event: unknown, context: Context): Promise<CycleSummary> => {
     const tracker = await deps.tracker();
-    const summary = await tracker.runCycle({
-      owner: context.awsRequestId,
-      remainingTimeMs: () => context.getRemainingTimeInMillis(),
-    });
+    const auth = await deps.auth?.();
+    const blocked = auth && (await keepSignedIn(auth, deps.logger));
+    const summary =
+      blocked ??
+      (await tracker.runCycle({
+        owner: context.awsRequestId,
+        remainingTimeMs: () => context.getRemainingTimeInMillis(),
+      }));
     deps.logger.info('Poll cycle finished', { ...summary });
     emitCycleMetrics(deps.metrics, summary);
+    if (auth) emitAuthMetrics(deps.metrics, auth.takeActivity());
     return summary;
   })
     .use(injectLambdaContext(deps.logger))
     .use(logMetrics(deps.metrics));
 }
 
+/**
+ * Refreshes an ageing token even when nothing is due, so an idle deployment never wakes up
+ * with a dead one. A cycle is skipped, with one log line, when there is no way to sign in.
+ */
+async function keepSignedIn(
+  auth: Pick<SharedUserAuth, 'keepAlive'>,
+  logger: ReturnType<typeof createLogger>,
+): Promise<CycleSummary | undefined> {
+  try {
+    await auth.keepAlive();
+    return undefined;
+  } catch (error) {
+    if (error instanceof OneEntryNotConfiguredError) {
+      logger.warn('OneEntry not configured; nothing is checked', { reason: error.message });
+      return emptyCycleSummary('not-configured');
+    }
+    if (error instanceof OneEntryAuthError) {
+      logger.error('OneEntry authentication failing; nothing is checked', {
+        reason: error.message,
+      });
+      return emptyCycleSummary('auth-failing');
+    }
+    // OneEntry unreachable: the cycle runs and its checks tell how bad it is.
+    logger.warn('OneEntry token keep-alive failed', describeError(error));
+    return undefined;
+  }
+}
+
 const logger = createLogger('poller');
+const parts = once(() => trackerFromEnvironment(logger));
 
 export const handler = createPollerHandler({
   logger,
   metrics: createMetrics(),
-  tracker: once(async () => (await trackerFromEnvironment(logger)).tracker),
+  tracker: async () => (await parts()).tracker,
+  auth: async () => (await parts()).auth,
 });

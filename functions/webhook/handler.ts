@@ -5,6 +5,7 @@
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import middy from '@middy/core';
 import type {
   APIGatewayProxyEventV2,
@@ -12,7 +13,8 @@ import type {
   Context,
 } from 'aws-lambda';
 import { once } from '../core/environment';
-import { createLogger } from '../core/observability';
+import { createLogger, createMetrics, emitAuthMetrics } from '../core/observability';
+import type { SharedUserAuth } from '../core/oneentry/shared-auth';
 import { webhookDependenciesFromEnvironment } from '../core/webhook/environment';
 import {
   type IntakeDependencies,
@@ -42,7 +44,17 @@ export function toWebhookRequest(event: APIGatewayProxyEventV2, context?: Contex
   };
 }
 
-function buildHandler(logger: Logger, intake: () => Promise<WebhookIntake>) {
+/** The shared sign-in's activity, published only when there was some: most webhooks have none. */
+interface AuthReporting {
+  auth: () => Promise<Pick<SharedUserAuth, 'takeActivity'>>;
+  metrics: Metrics;
+}
+
+function buildHandler(
+  logger: Logger,
+  intake: () => Promise<WebhookIntake>,
+  reporting?: AuthReporting,
+) {
   return middy(
     async (
       event: APIGatewayProxyEventV2,
@@ -52,6 +64,13 @@ function buildHandler(logger: Logger, intake: () => Promise<WebhookIntake>) {
       // A configuration error is thrown here, at the first invocation, and never answered.
       const result = await (await intake()).handle(toWebhookRequest(event, context));
       writeLogLine(logger, result, Math.round(performance.now() - startedAt));
+      if (reporting) {
+        const activity = (await reporting.auth()).takeActivity();
+        if (activity.refreshes + activity.signIns + activity.failures > 0) {
+          emitAuthMetrics(reporting.metrics, activity);
+          reporting.metrics.publishStoredMetrics();
+        }
+      }
       return result.answer;
     },
   ).use(
@@ -69,8 +88,10 @@ function writeLogLine(logger: Logger, { log }: IntakeResult, latencyMs: number):
 }
 
 const logger = createLogger('webhook');
+const dependencies = once(() => webhookDependenciesFromEnvironment(logger));
+const intake = once(async () => new WebhookIntake(await dependencies()));
 
-export const handler = buildHandler(
-  logger,
-  once(async () => new WebhookIntake(await webhookDependenciesFromEnvironment(logger))),
-);
+export const handler = buildHandler(logger, intake, {
+  auth: async () => (await dependencies()).auth,
+  metrics: createMetrics(),
+});

@@ -4,6 +4,7 @@
  * rebuilt from what the table remembers (same ids, last statuses): nothing looks changed and
  * nothing is recorded or published twice.
  */
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SessionStore } from '../../functions/core/store';
@@ -13,7 +14,7 @@ import { type Simulator, startSimulator } from '../simulator/simulator';
 export interface LocalOneEntry {
   mode: 'real' | 'simulated';
   url: string;
-  /** Environment the handlers get (simulated mode only: the simulator's tokens). */
+  /** Environment the handlers get (simulated mode only: the simulator's service user). */
   env: Record<string, string>;
   /** Orders the demo seeded on this start (to be announced through the webhook). */
   newDemoOrders: number[];
@@ -44,15 +45,18 @@ export async function startLocalOneEntry(options: {
     newDemoOrders = demo.orderIds;
     writeFileSync(demoFile, JSON.stringify({ orderIds: demo.orderIds }));
   }
-  const tokens = sim.issueTokens();
+  // The watcher signs itself in as a service user, as the README recommends for real projects.
+  const login = 'watcher@example.test';
+  const password = randomBytes(18).toString('base64url');
+  sim.addUser(login, password);
   return {
     mode: 'simulated',
     url: sim.url,
     env: {
       ONEENTRY_URL: sim.url,
       ONEENTRY_APP_TOKEN: sim.appToken,
-      ONEENTRY_ACCESS_TOKEN: tokens.accessToken,
-      ONEENTRY_REFRESH_TOKEN: tokens.refreshToken,
+      ONEENTRY_LOGIN: login,
+      ONEENTRY_PASSWORD: password,
     },
     newDemoOrders,
     stop: async () => {

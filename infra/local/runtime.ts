@@ -12,7 +12,9 @@ import {
   ResourceNotFoundException,
 } from '@aws-sdk/client-dynamodb';
 import { createDocumentClient } from '../../functions/core/dynamo';
+import { authFromEnvironment } from '../../functions/core/environment';
 import { LeaseStore } from '../../functions/core/lease';
+import { silentLogger } from '../../functions/core/oneentry/http';
 import { SessionStore } from '../../functions/core/store';
 import { createTableInput } from '../../functions/core/table';
 import { POLLER_LEASE } from '../../functions/core/tracker';
@@ -102,6 +104,7 @@ export async function startRuntime({
       POWERTOOLS_LOG_LEVEL: env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
       ...oneEntry.env,
     });
+    const { auth } = await authFromEnvironment(documentClient, tableName, silentLogger);
     const [poller, webhook, history, publisher] = await Promise.all([
       import('../../functions/poller/handler'),
       import('../../functions/webhook/handler'),
@@ -132,13 +135,23 @@ export async function startRuntime({
       context: (name) => lambdaContext(name, 30_000),
       extra: (request, response) => {
         if (request.method !== 'GET' || request.url !== '/health') return false;
-        response.writeHead(200, { 'content-type': 'application/json' });
-        response.end(
-          JSON.stringify({
-            status: 'ok',
-            oneEntry: oneEntry.mode,
-            lastPoll: loop.lastSummary ?? null,
-          }),
+        void auth.health().then(
+          (authHealth) => {
+            const failing = authHealth.status === 'failing';
+            response.writeHead(failing ? 503 : 200, { 'content-type': 'application/json' });
+            response.end(
+              JSON.stringify({
+                status: failing ? 'failing' : 'ok',
+                oneEntry: oneEntry.mode,
+                auth: authHealth,
+                lastPoll: loop.lastSummary ?? null,
+              }),
+            );
+          },
+          (error: unknown) => {
+            response.writeHead(503, { 'content-type': 'application/json' });
+            response.end(JSON.stringify({ status: 'failing', reason: String(error) }));
+          },
         );
         return true;
       },

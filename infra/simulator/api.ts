@@ -1,5 +1,5 @@
 /**
- * The OneEntry routes the product uses: sessions by order and the token refresh. Checks run
+ * The OneEntry routes the product uses: sessions by order, sign-in and the token refresh. Checks run
  * in the order OneEntry's guards would: app token, then user token, then the order id. Faults
  * hit only requests that got that far, so a fault's `times` counts requests OneEntry would
  * have served.
@@ -17,6 +17,7 @@ import {
   sendText,
 } from './respond';
 import { orderIdSchema, type SimSession, type SimulatorState } from './state';
+import type { RefreshRefusal } from './tokens';
 
 /** The only auth provider the simulator knows; the SDK's default. */
 export const SIMULATOR_PROVIDER_MARKER = 'email';
@@ -24,7 +25,16 @@ export const SIMULATOR_PROVIDER_MARKER = 'email';
 const SESSIONS_ROUTE = /^\/api\/content\/payments\/sessions\/order\/([^/]*)\/?$/;
 const REFRESH_ROUTE = /^\/api\/content\/users-auth-providers\/marker\/([^/]*)\/users\/refresh\/?$/;
 
+const SIGN_IN_ROUTE = /^\/api\/content\/users-auth-providers\/marker\/([^/]*)\/users\/auth\/?$/;
+
 const refreshBodySchema = z.object({ refreshToken: z.string().min(1) });
+const signInBodySchema = z.object({
+  authData: z.array(z.object({ marker: z.string(), value: z.string() })).min(1),
+});
+const deviceMetadataSchema = z.object({ fingerprint: z.string().min(1) });
+
+/** The auth form's field markers, as in OneEntry's public docs. */
+export const SIMULATOR_LOGIN_FIELDS = { login: 'login', password: 'password' } as const;
 
 export interface ApiContext {
   state: SimulatorState;
@@ -59,7 +69,89 @@ export async function handleApi(
     await answerRefresh(req, res, decodePathParam(refreshMatch[1]), context);
     return true;
   }
+  const signInMatch = SIGN_IN_ROUTE.exec(path);
+  if (signInMatch && req.method === 'POST') {
+    await answerSignIn(req, res, decodePathParam(signInMatch[1]), context);
+    return true;
+  }
   return false;
+}
+
+/** The fingerprint of `x-device-metadata`, or undefined when the header is missing or malformed. */
+function deviceFingerprint(req: IncomingMessage): string | undefined {
+  try {
+    const parsed = deviceMetadataSchema.safeParse(
+      JSON.parse(headerValue(req, 'x-device-metadata') ?? ''),
+    );
+    return parsed.success ? parsed.data.fingerprint : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The checks every auth route makes first; answers and returns false when one fails. */
+async function authRequest(
+  req: IncomingMessage,
+  res: ServerResponse,
+  marker: string,
+  { state, appToken }: ApiContext,
+): Promise<{ fingerprint: string; body: unknown } | undefined> {
+  if (!hasAppToken(req, appToken)) {
+    unauthorized(res, state, 'Invalid or missing x-app-token');
+    return undefined;
+  }
+  if (marker !== SIMULATOR_PROVIDER_MARKER) {
+    sendError(res, 404, `Auth provider '${marker}' not found`);
+    return undefined;
+  }
+  const fingerprint = deviceFingerprint(req);
+  if (!fingerprint) {
+    sendError(res, 400, 'x-device-metadata with a fingerprint is required');
+    return undefined;
+  }
+  try {
+    return { fingerprint, body: await readJsonBody(req) };
+  } catch (error) {
+    if (!(error instanceof InvalidBodyError)) throw error;
+    sendError(res, 400, error.message);
+    return undefined;
+  }
+}
+
+async function answerSignIn(
+  req: IncomingMessage,
+  res: ServerResponse,
+  marker: string,
+  context: ApiContext,
+): Promise<void> {
+  const { state } = context;
+  const request = await authRequest(req, res, marker, context);
+  if (!request) return state.recordSignIn(false);
+  const parsed = signInBodySchema.safeParse(request.body);
+  if (!parsed.success) {
+    state.recordSignIn(false);
+    return sendError(res, 400, 'authData must be a list of {marker, value}');
+  }
+  const field = (marker: string) =>
+    parsed.data.authData.find((entry) => entry.marker === marker)?.value;
+  const login = field(SIMULATOR_LOGIN_FIELDS.login);
+  const password = field(SIMULATOR_LOGIN_FIELDS.password);
+  if (login === undefined || password === undefined) {
+    state.recordSignIn(false);
+    return sendError(
+      res,
+      400,
+      `authData needs the markers '${SIMULATOR_LOGIN_FIELDS.login}' and '${SIMULATOR_LOGIN_FIELDS.password}'`,
+    );
+  }
+  const pair = state.tokens.signIn(login, password, request.fingerprint);
+  state.recordSignIn(!pair);
+  if (!pair) return unauthorized(res, state, 'Wrong login or password');
+  sendJson(res, 200, {
+    userIdentifier: login,
+    authProviderIdentifier: marker,
+    ...pair,
+  });
 }
 
 function unauthorized(res: ServerResponse, state: SimulatorState, message: string): void {
@@ -156,29 +248,32 @@ async function answerRefresh(
   req: IncomingMessage,
   res: ServerResponse,
   marker: string,
-  { state, appToken }: ApiContext,
+  context: ApiContext,
 ): Promise<void> {
+  const { state } = context;
+  const request = await authRequest(req, res, marker, context);
+  if (!request) return state.recordRefresh();
+  const parsed = refreshBodySchema.safeParse(request.body);
+  if (!parsed.success) {
+    state.recordRefresh();
+    return sendError(res, 400, 'refreshToken must be a non-empty string');
+  }
+  const outcome = state.tokens.rotate(parsed.data.refreshToken, request.fingerprint);
+  if (typeof outcome === 'string') {
+    state.recordRefresh(outcome);
+    return unauthorized(res, state, REFUSALS[outcome]);
+  }
   state.recordRefresh();
-  if (!hasAppToken(req, appToken)) {
-    return unauthorized(res, state, 'Invalid or missing x-app-token');
-  }
-  if (marker !== SIMULATOR_PROVIDER_MARKER) {
-    return sendError(res, 404, `Auth provider '${marker}' not found`);
-  }
-  let body: unknown;
-  try {
-    body = await readJsonBody(req);
-  } catch (error) {
-    if (error instanceof InvalidBodyError) return sendError(res, 400, error.message);
-    throw error;
-  }
-  const parsed = refreshBodySchema.safeParse(body);
-  if (!parsed.success) return sendError(res, 400, 'refreshToken must be a non-empty string');
-  const pair = state.tokens.rotate(parsed.data.refreshToken);
-  if (!pair) return unauthorized(res, state, 'Invalid or already used refresh token');
   sendJson(res, 200, {
     userIdentifier: 'sim-user@example.test',
     authProviderIdentifier: marker,
-    ...pair,
+    ...outcome,
   });
 }
+
+const REFUSALS: Record<RefreshRefusal, string> = {
+  unknown: 'Invalid refresh token',
+  spent: 'Refresh token already used',
+  expired: 'Refresh token expired',
+  'other-device': 'Refresh token was issued to another device',
+};

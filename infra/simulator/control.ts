@@ -84,6 +84,8 @@ const createOrderBody = z.strictObject({
 });
 const statusBody = z.strictObject({ status: statusSchema });
 const responseShapeBody = z.strictObject({ responseShape: responseShapeSchema });
+const tokensBodySchema = z.strictObject({ fingerprint: z.string().min(1).optional() });
+const userBodySchema = z.strictObject({ login: z.string().min(1), password: z.string().min(1) });
 
 const routes: ControlRoute[] = [
   {
@@ -148,7 +150,27 @@ const routes: ControlRoute[] = [
   {
     method: 'POST',
     path: /^tokens$/,
-    handle: async (_request, state) => ({ status: 201, body: state.tokens.issue() }),
+    handle: async ({ body }, state) => {
+      const { fingerprint } = parseBody(tokensBodySchema, await body());
+      return { status: 201, body: state.tokens.issue(fingerprint) };
+    },
+  },
+  {
+    method: 'POST',
+    path: /^users$/,
+    handle: async ({ body }, state) => {
+      const { login, password } = parseBody(userBodySchema, await body());
+      state.tokens.addUser(login, password);
+      return { status: 204 };
+    },
+  },
+  {
+    method: 'POST',
+    path: /^expire-refresh-tokens$/,
+    handle: async (_request, state) => {
+      state.tokens.expireRefreshTokens();
+      return { status: 204 };
+    },
   },
   {
     method: 'POST',

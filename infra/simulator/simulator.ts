@@ -19,7 +19,7 @@ import {
 } from './state';
 import type { TokenPair } from './tokens';
 
-export { SIMULATOR_PROVIDER_MARKER } from './api';
+export { SIMULATOR_LOGIN_FIELDS, SIMULATOR_PROVIDER_MARKER } from './api';
 export {
   InvalidSimulatorInputError,
   OrderExistsError,
@@ -30,7 +30,7 @@ export {
 export type { Fault, FaultScope } from './faults';
 export type { OneEntryErrorBody } from './respond';
 export type { ResponseShape, SessionInit, SimSession, SimulatorStats } from './state';
-export type { TokenPair } from './tokens';
+export { ELSEWHERE_FINGERPRINT, type RefreshRefusal, type TokenPair } from './tokens';
 
 export interface SimulatorOptions {
   /** Default `127.0.0.1`. */
@@ -41,6 +41,8 @@ export interface SimulatorOptions {
   appToken?: string;
   /** Lifetime of issued access tokens. Default 15 minutes. */
   accessTokenTtlMs?: number;
+  /** Lifetime of issued refresh tokens. Default 7 days (OneEntry's example provider). */
+  refreshTokenTtlMs?: number;
   /** One line per request on stderr. Default false. */
   logRequests?: boolean;
 }
@@ -48,8 +50,14 @@ export interface SimulatorOptions {
 export interface Simulator {
   url: string;
   appToken: string;
-  /** A user login: a fresh access token and refresh token. */
-  issueTokens(): TokenPair;
+  /**
+   * A fresh access token and refresh token, bound to the device `fingerprint` (the
+   * `x-device-metadata` fingerprint that may refresh it). Default: a device that is not the
+   * caller's, like a token copied from a browser.
+   */
+  issueTokens(fingerprint?: string): TokenPair;
+  /** A user who can sign in with `login` and `password` (markers `login` and `password`). */
+  addUser(login: string, password: string): void;
   /** Returns the order id; without one, ids count up from 1000. */
   createOrder(orderId?: number, opts?: { responseShape?: ResponseShape }): number;
   /** Default status `waiting`, type `session`, amount and paymentUrl null, the next free id. */
@@ -61,6 +69,7 @@ export interface Simulator {
   setFault(scope: FaultScope, fault: Fault | null): void;
   clearFaults(): void;
   expireAccessTokens(): void;
+  expireRefreshTokens(): void;
   stats(): SimulatorStats;
   resetStats(): void;
   /** Ends hung and delayed requests too, so it never waits on a client. */
@@ -68,6 +77,7 @@ export interface Simulator {
 }
 
 const DEFAULT_ACCESS_TOKEN_TTL_MS = 15 * 60 * 1000;
+const DEFAULT_REFRESH_TOKEN_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 
 function listen(server: Server, port: number, host: string): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -82,11 +92,12 @@ function listen(server: Server, port: number, host: string): Promise<void> {
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
   const host = options.host ?? '127.0.0.1';
   const accessTokenTtlMs = options.accessTokenTtlMs ?? DEFAULT_ACCESS_TOKEN_TTL_MS;
-  if (!(accessTokenTtlMs > 0)) {
-    throw new InvalidSimulatorInputError('accessTokenTtlMs must be a positive number');
+  const refreshTokenTtlMs = options.refreshTokenTtlMs ?? DEFAULT_REFRESH_TOKEN_TTL_MS;
+  if (!(accessTokenTtlMs > 0) || !(refreshTokenTtlMs > 0)) {
+    throw new InvalidSimulatorInputError('token lifetimes must be positive numbers');
   }
   const appToken = options.appToken ?? `sim_app_${randomBytes(18).toString('base64url')}`;
-  const state = new SimulatorState({ accessTokenTtlMs });
+  const state = new SimulatorState({ accessTokenTtlMs, refreshTokenTtlMs });
   const { server, close } = createSimulatorServer({
     state,
     appToken,
@@ -99,7 +110,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   return {
     url: `http://${urlHost}:${port}`,
     appToken,
-    issueTokens: () => state.tokens.issue(),
+    issueTokens: (fingerprint) => state.tokens.issue(fingerprint),
+    addUser: (login, password) => state.tokens.addUser(login, password),
     createOrder: (orderId, opts) => state.createOrder(orderId, opts?.responseShape),
     createSession: (orderId, init) => state.createSession(orderId, init),
     setStatus: (sessionId, status) => {
@@ -118,6 +130,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     },
     clearFaults: () => state.faults.clear(),
     expireAccessTokens: () => state.tokens.expireAccessTokens(),
+    expireRefreshTokens: () => state.tokens.expireRefreshTokens(),
     stats: () => state.stats(),
     resetStats: () => state.resetStats(),
     close,

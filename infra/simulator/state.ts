@@ -12,7 +12,7 @@ import {
   UnknownSessionError,
 } from './errors';
 import { FaultBook } from './faults';
-import { TokenBook } from './tokens';
+import { type RefreshRefusal, TokenBook, type TokenLifetimes } from './tokens';
 
 export type ResponseShape = 'array' | 'object';
 
@@ -44,6 +44,12 @@ export interface SimulatorStats {
   sessionRequestsByOrder: Record<number, number>;
   /** Every request to the refresh route, successful or not, so duplicate refreshes show. */
   refreshes: number;
+  /** Refreshes refused, by reason; `spent` counts refresh tokens presented a second time. */
+  refreshesRefused: Record<RefreshRefusal, number>;
+  /** Every request to the sign-in route, successful or not. */
+  signIns: number;
+  /** Sign-ins refused for a wrong login or password. */
+  signInsRefused: number;
   /** Every 401 the OneEntry routes answered. */
   unauthorized: number;
 }
@@ -76,7 +82,15 @@ interface Order {
 const FIRST_AUTO_ORDER_ID = 1000;
 
 function emptyStats(): SimulatorStats {
-  return { sessionRequests: 0, sessionRequestsByOrder: {}, refreshes: 0, unauthorized: 0 };
+  return {
+    sessionRequests: 0,
+    sessionRequestsByOrder: {},
+    refreshes: 0,
+    refreshesRefused: { unknown: 0, spent: 0, expired: 0, 'other-device': 0 },
+    signIns: 0,
+    signInsRefused: 0,
+    unauthorized: 0,
+  };
 }
 
 export class SimulatorState {
@@ -88,8 +102,8 @@ export class SimulatorState {
   #nextSessionId = 1;
   #stats = emptyStats();
 
-  constructor(options: { accessTokenTtlMs: number }) {
-    this.tokens = new TokenBook(options.accessTokenTtlMs);
+  constructor(lifetimes: TokenLifetimes) {
+    this.tokens = new TokenBook(lifetimes);
   }
 
   createOrder(orderId?: number, responseShape: ResponseShape = 'array'): number {
@@ -168,8 +182,14 @@ export class SimulatorState {
     }
   }
 
-  recordRefresh(): void {
+  recordRefresh(refusal?: RefreshRefusal): void {
     this.#stats.refreshes += 1;
+    if (refusal) this.#stats.refreshesRefused[refusal] += 1;
+  }
+
+  recordSignIn(refused: boolean): void {
+    this.#stats.signIns += 1;
+    if (refused) this.#stats.signInsRefused += 1;
   }
 
   recordUnauthorized(): void {
@@ -177,7 +197,11 @@ export class SimulatorState {
   }
 
   stats(): SimulatorStats {
-    return { ...this.#stats, sessionRequestsByOrder: { ...this.#stats.sessionRequestsByOrder } };
+    return {
+      ...this.#stats,
+      sessionRequestsByOrder: { ...this.#stats.sessionRequestsByOrder },
+      refreshesRefused: { ...this.#stats.refreshesRefused },
+    };
   }
 
   resetStats(): void {

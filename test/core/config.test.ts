@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readConfig, trackerConfigSchema } from '../../functions/core/config';
+import { oneEntryConfigSchema, readConfig, trackerConfigSchema } from '../../functions/core/config';
 import { loadOneEntryCredentials } from '../../functions/core/credentials';
 import { ConfigError } from '../../functions/core/errors';
 
@@ -30,9 +30,43 @@ describe('readConfig', () => {
     }
   });
 
-  it('refuses OneEntry credentials without a user token, naming the variables and not their values', async () => {
-    const attempt = loadOneEntryCredentials({ ONEENTRY_APP_TOKEN: 'app-secret-value' });
-    await expect(attempt).rejects.toThrow(/ONEENTRY_ACCESS_TOKEN or ONEENTRY_REFRESH_TOKEN/);
-    await expect(attempt).rejects.not.toThrow(/app-secret-value/);
+  it('needs an app token, and naming it never shows a value', async () => {
+    const attempt = loadOneEntryCredentials({ ONEENTRY_ACCESS_TOKEN: 'user-secret-value' });
+    await expect(attempt).rejects.toThrow(/ONEENTRY_APP_TOKEN is required/);
+    await expect(attempt).rejects.not.toThrow(/user-secret-value/);
+  });
+
+  it('accepts an app token alone: the user tokens may already be in the shared state', async () => {
+    expect(await loadOneEntryCredentials({ ONEENTRY_APP_TOKEN: 'app' })).toEqual({
+      appToken: 'app',
+      seed: { accessToken: undefined, refreshToken: undefined },
+      serviceUser: undefined,
+    });
+  });
+
+  it('takes a service user only with both login and password', async () => {
+    const half = loadOneEntryCredentials({ ONEENTRY_APP_TOKEN: 'app', ONEENTRY_LOGIN: 'me' });
+    await expect(half).rejects.toThrow(/login and password go together/);
+    const whole = await loadOneEntryCredentials({
+      ONEENTRY_APP_TOKEN: 'app',
+      ONEENTRY_LOGIN: 'me',
+      ONEENTRY_PASSWORD: ' spaces kept ',
+    });
+    expect(whole.serviceUser).toEqual({ login: 'me', password: ' spaces kept ' });
+  });
+
+  it('reads the login form markers as two comma-separated names', () => {
+    const required = { ONEENTRY_URL: 'https://example.test' };
+    expect(readConfig(oneEntryConfigSchema, required).ONEENTRY_LOGIN_FIELDS).toEqual([
+      'login',
+      'password',
+    ]);
+    expect(
+      readConfig(oneEntryConfigSchema, { ...required, ONEENTRY_LOGIN_FIELDS: 'email, pass' })
+        .ONEENTRY_LOGIN_FIELDS,
+    ).toEqual(['email', 'pass']);
+    expect(() =>
+      readConfig(oneEntryConfigSchema, { ...required, ONEENTRY_LOGIN_FIELDS: 'email' }),
+    ).toThrow(/ONEENTRY_LOGIN_FIELDS/);
   });
 });

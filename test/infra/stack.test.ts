@@ -1,5 +1,6 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { PLACEHOLDER_APP_TOKEN } from '../../functions/core/credentials';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../../functions/core/observability';
 import { createTableInput } from '../../functions/core/table';
 import { HISTORY_PATH, WEBHOOK_PATH } from '../../infra/payment-session-watch';
@@ -253,14 +254,22 @@ describe('IAM', () => {
     }
   });
 
-  it('lets the poller and webhook read and write back the OneEntry secret, nothing more', () => {
+  it('lets the poller and webhook only read the OneEntry secret: tokens rotate in the table', () => {
     for (const fn of [id.poller, id.webhook]) {
       expect(actionsOn(fn, ref(id.oneEntrySecret))).toEqual([
         'secretsmanager:DescribeSecret',
         'secretsmanager:GetSecretValue',
-        'secretsmanager:PutSecretValue',
       ]);
     }
+  });
+
+  it('creates the OneEntry secret with a placeholder the functions report as not configured', () => {
+    template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      GenerateSecretString: {
+        SecretStringTemplate: JSON.stringify({ appToken: PLACEHOLDER_APP_TOKEN }),
+        GenerateStringKey: 'placeholder',
+      },
+    });
   });
 
   it('lets only the webhook read the webhook secret, read-only', () => {
@@ -515,6 +524,12 @@ describe('alarms', () => {
     expect(rate?.ComparisonOperator).toBe('GreaterThanThreshold');
   });
 
+  it('watch OneEntry sign-in failures, and say what to do', () => {
+    const auth = alarms().find((a) => a.MetricName === 'AuthFailures');
+    expect(auth).toMatchObject({ Namespace: METRICS_NAMESPACE, Threshold: 1, Statistic: 'Sum' });
+    expect(auth?.AlarmDescription).toContain('npm run login');
+  });
+
   it('watch the publisher’s iterator age', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'AWS/Lambda',
@@ -545,8 +560,8 @@ describe('alarms', () => {
     });
   });
 
-  it('are nine, none with actions unless a topic is given, missing data not breaching', () => {
-    expect(alarms()).toHaveLength(9);
+  it('are ten, none with actions unless a topic is given, missing data not breaching', () => {
+    expect(alarms()).toHaveLength(10);
     for (const alarm of alarms()) {
       expect(alarm.AlarmActions).toBeUndefined();
       expect(alarm.TreatMissingData).toBe('notBreaching');

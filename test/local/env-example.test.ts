@@ -52,6 +52,9 @@ describe('.env.example', () => {
       'ONEENTRY_APP_TOKEN',
       'ONEENTRY_ACCESS_TOKEN',
       'ONEENTRY_REFRESH_TOKEN',
+      'ONEENTRY_LOGIN',
+      'ONEENTRY_PASSWORD',
+      'ONEENTRY_DEVICE_ID',
       'WEBHOOK_SECRET',
     ]) {
       expect(listed.get(key)).toBe('');

@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../infra/local/dynamodb-local';
 import { sendSignedWebhook } from '../../infra/local/webhook-client';
 import { type Simulator, startSimulator } from '../../infra/simulator/simulator';
+import { newTestDeviceId, seedFor } from '../support/auth';
 import {
   isRunning,
   killGroup,
@@ -34,7 +35,8 @@ afterAll(async () => {
 async function runtimeEnv() {
   const dataDir = mkdtempSync(join(tmpdir(), 'psw-e2e-'));
   dataDirs.push(dataDir);
-  const tokens = sim.issueTokens();
+  const deviceId = newTestDeviceId();
+  const tokens = seedFor(sim, deviceId);
   return {
     dataDir,
     env: {
@@ -45,6 +47,7 @@ async function runtimeEnv() {
       ONEENTRY_APP_TOKEN: sim.appToken,
       ONEENTRY_ACCESS_TOKEN: tokens.accessToken,
       ONEENTRY_REFRESH_TOKEN: tokens.refreshToken,
+      ONEENTRY_DEVICE_ID: deviceId,
       WEBHOOK_SECRET: SECRET,
     },
   };

@@ -7,6 +7,8 @@ import {
   OneEntryTimeoutError,
 } from '../../functions/core/oneentry/errors';
 import { type Simulator, startSimulator } from '../../infra/simulator/simulator';
+import { clientWith, newTestDeviceId, seedFor, sharedAuth } from '../support/auth';
+import { createTestTable } from '../support/dynamo';
 
 let sim: Simulator;
 
@@ -186,76 +188,32 @@ describe('OneEntryClient retries', () => {
 });
 
 describe('OneEntryClient authorization', () => {
-  it('refreshes an expired access token once and hands over the rotated refresh token', async () => {
-    const tokens = sim.issueTokens();
-    const rotated: string[] = [];
-    const oneEntry = client({
-      ...tokens,
-      onRefreshTokenRotated: (token) => void rotated.push(token),
-    });
-    const orderId = orderWith('waiting');
-    sim.expireAccessTokens();
-    expect(await oneEntry.getSessionsByOrderId(orderId)).toHaveLength(1);
-    expect(sim.stats().refreshes).toBe(1);
-    expect(rotated).toHaveLength(1);
-    expect(rotated[0]).not.toBe(tokens.refreshToken);
+  it('renews a refused access token once through its auth and retries the call', async () => {
+    const table = await createTestTable('client-auth');
+    try {
+      const deviceId = newTestDeviceId();
+      const oneEntry = clientWith(
+        sim,
+        sharedAuth(sim, table, { seed: seedFor(sim, deviceId), deviceId }),
+      );
+      const orders = Array.from({ length: 12 }, () => orderWith('waiting'));
+      sim.expireAccessTokens();
+      const results = await Promise.all(
+        orders.map((orderId) => oneEntry.getSessionsByOrderId(orderId)),
+      );
+      expect(results.every((sessions) => sessions.length === 1)).toBe(true);
+      expect(sim.stats().refreshes).toBe(1);
+    } finally {
+      await table.drop();
+    }
   });
 
-  it('starts one refresh for many concurrent 401s', async () => {
-    const tokens = sim.issueTokens();
-    const oneEntry = client(tokens);
-    const orders = Array.from({ length: 12 }, () => orderWith('waiting'));
-    sim.expireAccessTokens();
-    const results = await Promise.all(
-      orders.map((orderId) => oneEntry.getSessionsByOrderId(orderId)),
-    );
-    expect(results.every((sessions) => sessions.length === 1)).toBe(true);
-    expect(sim.stats().refreshes).toBe(1);
-  });
-
-  it('gets its first access token from a refresh token alone', async () => {
-    const { refreshToken } = sim.issueTokens();
-    const oneEntry = client({ accessToken: undefined, refreshToken });
-    expect(await oneEntry.getSessionsByOrderId(orderWith('waiting'))).toHaveLength(1);
-    expect(sim.stats().refreshes).toBe(1);
-  });
-
-  it('fails with an auth error when the token is refused and cannot be refreshed', async () => {
+  it('fails with an auth error when a fixed token is refused', async () => {
     const oneEntry = client();
     sim.expireAccessTokens();
     await expect(oneEntry.getSessionsByOrderId(orderWith('waiting'))).rejects.toBeInstanceOf(
       OneEntryAuthError,
     );
-  });
-
-  it('fails with an auth error when the refresh token was already used', async () => {
-    const tokens = sim.issueTokens();
-    await client(tokens).getSessionsByOrderId(orderWith('waiting'), {}); // valid token: no refresh yet
-    sim.expireAccessTokens();
-    await client(tokens).getSessionsByOrderId(orderWith('waiting')); // rotates the refresh token
-    sim.expireAccessTokens();
-    await expect(client(tokens).getSessionsByOrderId(orderWith('waiting'))).rejects.toBeInstanceOf(
-      OneEntryAuthError,
-    );
-  });
-
-  it('recovers with the persisted refresh token when another instance rotated it first', async () => {
-    const tokens = sim.issueTokens();
-    let persisted = tokens.refreshToken;
-    const persist = (token: string) => {
-      persisted = token;
-    };
-    const first = client({ ...tokens, onRefreshTokenRotated: persist });
-    const second = client({
-      ...tokens,
-      onRefreshTokenRotated: persist,
-      reloadRefreshToken: async () => persisted,
-    });
-    sim.expireAccessTokens();
-    await first.getSessionsByOrderId(orderWith('waiting')); // rotates: the second now holds a dead token
-    sim.expireAccessTokens();
-    expect(await second.getSessionsByOrderId(orderWith('waiting'))).toHaveLength(1);
-    expect(sim.stats().refreshes).toBe(3); // first's, second's refused one, second's retry
   });
 
   it('fails with an auth error when the app token is wrong, without retrying', async () => {

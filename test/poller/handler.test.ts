@@ -2,12 +2,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LeaseStore } from '../../functions/core/lease';
 import { createLogger, createMetrics } from '../../functions/core/observability';
 import { OneEntryClient } from '../../functions/core/oneentry/client';
+import { CredentialStore } from '../../functions/core/oneentry/credential-store';
+import { fingerprintOf } from '../../functions/core/oneentry/device';
 import { StatusModel } from '../../functions/core/status';
 import { SessionStore } from '../../functions/core/store';
 import { Tracker } from '../../functions/core/tracker';
 import { createPollerHandler } from '../../functions/poller/handler';
 import { lambdaContext } from '../../infra/local/lambda-context';
 import { type Simulator, startSimulator } from '../../infra/simulator/simulator';
+import { newTestDeviceId, seedFor, sharedAuth } from '../support/auth';
 import { captureOutput } from '../support/capture-output';
 import { createTestTable, type TestTable } from '../support/dynamo';
 
@@ -25,8 +28,9 @@ afterAll(async () => {
 
 describe('poller handler', () => {
   it('runs a cycle, logs one summary and emits its metrics without any secret in the output', async () => {
-    const tokens = sim.issueTokens();
-    const rotated: string[] = [];
+    const deviceId = newTestDeviceId();
+    const tokens = seedFor(sim, deviceId);
+    const auth = sharedAuth(sim, table, { seed: tokens, deviceId });
     const orderIds = [sim.createOrder(), sim.createOrder()];
     const secrets = orderIds.map(
       (orderId) => sim.createSession(orderId, { status: 'waiting' }).clientSecret,
@@ -39,9 +43,8 @@ describe('poller handler', () => {
     const client = new OneEntryClient({
       baseUrl: sim.url,
       appToken: sim.appToken,
-      ...tokens,
+      auth,
       logger,
-      onRefreshTokenRotated: (token) => void rotated.push(token),
     });
     const tracker = new Tracker({
       store,
@@ -54,6 +57,7 @@ describe('poller handler', () => {
       logger,
       metrics: createMetrics(),
       tracker: async () => tracker,
+      auth: async () => auth,
     });
     sim.expireAccessTokens(); // forces a refresh, so the rotated token passes through the code too
     sim.setFault(orderIds[0]!, { status: 503, times: 1 }); // and a retry, which logs at debug level
@@ -75,18 +79,111 @@ describe('poller handler', () => {
     ]) {
       expect(output).toContain(`"${metric}"`);
     }
-    expect(rotated).toHaveLength(1);
+    expect(output).toContain('"AuthRefreshes"');
+    const credentials = await new CredentialStore(table.client, table.tableName).read();
+    expect(credentials?.refreshToken).not.toBe(tokens.refreshToken); // rotated once
 
-    const items = JSON.stringify(await table.scanAll());
+    // Only the credential item holds tokens; no other item, and no output line, does.
+    const items = JSON.stringify(
+      (await table.scanAll()).filter((item) => item.entity !== 'credentials'),
+    );
     for (const secret of [
       sim.appToken,
       tokens.accessToken,
       tokens.refreshToken,
-      ...rotated,
+      credentials?.accessToken ?? 'missing',
+      credentials?.refreshToken ?? 'missing',
+      fingerprintOf(deviceId),
       ...secrets,
     ]) {
       expect(output).not.toContain(secret);
       expect(items).not.toContain(secret);
+    }
+  });
+});
+
+describe('poller handler and the shared OneEntry sign-in', () => {
+  function pollerWith(auth: ReturnType<typeof sharedAuth>, own: TestTable) {
+    const logger = createLogger('poller');
+    const tracker = new Tracker({
+      store: new SessionStore({ client: own.client, tableName: own.tableName }),
+      leases: new LeaseStore(own.client, own.tableName),
+      source: new OneEntryClient({ baseUrl: sim.url, appToken: sim.appToken, auth }),
+      statuses: new StatusModel(['waiting']),
+      logger,
+    });
+    return createPollerHandler({
+      logger,
+      metrics: createMetrics(),
+      tracker: async () => tracker,
+      auth: async () => auth,
+    });
+  }
+
+  it('warns once per cycle, checks nothing and throws nothing while OneEntry is not configured', async () => {
+    const unconfigured = await createTestTable('poller-unconfigured');
+    try {
+      const handler = pollerWith(sharedAuth(sim, unconfigured), unconfigured);
+      const { result, output } = await captureOutput(() =>
+        handler({}, lambdaContext('poller', 60_000)),
+      );
+      expect(result).toMatchObject({ status: 'not-configured', checked: 0 });
+      const warnings = output.split('\n').filter((line) => line.includes('not configured'));
+      expect(warnings).toHaveLength(1);
+      expect(JSON.parse(warnings[0]!)).toMatchObject({ level: 'WARN' });
+      expect(output).toContain('"AuthFailures":0');
+    } finally {
+      await unconfigured.drop();
+    }
+  });
+
+  it('reports failing authentication as an error with an AuthFailures metric, and checks nothing', async () => {
+    const refused = await createTestTable('poller-refused');
+    try {
+      const wrong = {
+        login: 'nobody@example.test',
+        password: 'wrong',
+        fields: { login: 'login', password: 'password' },
+      };
+      const handler = pollerWith(sharedAuth(sim, refused, { serviceUser: wrong }), refused);
+      const tracked = sim.createOrder();
+      sim.createSession(tracked);
+      await new SessionStore({ client: refused.client, tableName: refused.tableName }).trackOrder(
+        tracked,
+      );
+      sim.resetStats();
+      const { result, output } = await captureOutput(() =>
+        handler({}, lambdaContext('poller', 60_000)),
+      );
+      expect(result).toMatchObject({ status: 'auth-failing', checked: 0 });
+      expect(sim.stats().signInsRefused).toBe(1);
+      expect(output).toContain('"AuthFailures":1');
+      expect(output).not.toContain('wrong"');
+      expect(sim.stats().sessionRequests).toBe(0);
+    } finally {
+      await refused.drop();
+    }
+  });
+
+  it('signs in on an idle cycle with nothing to check, so the token never dies of old age', async () => {
+    const idle = await createTestTable('poller-idle');
+    try {
+      sim.addUser('idle@example.test', 'idle-password');
+      const user = {
+        login: 'idle@example.test',
+        password: 'idle-password',
+        fields: { login: 'login', password: 'password' },
+      };
+      const handler = pollerWith(sharedAuth(sim, idle, { serviceUser: user }), idle);
+      sim.resetStats();
+      const { result, output } = await captureOutput(() =>
+        handler({}, lambdaContext('poller', 60_000)),
+      );
+      expect(result).toMatchObject({ status: 'completed', tracked: 0 });
+      expect(output).toContain('"AuthSignIns":1');
+      expect(sim.stats().signIns).toBe(1);
+    } finally {
+      await idle.drop();
     }
   });
 });

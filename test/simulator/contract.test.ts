@@ -9,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { PaymentSession } from '../../functions/core/model';
 import { OneEntryClient } from '../../functions/core/oneentry/client';
 import {
+  SIMULATOR_LOGIN_FIELDS,
   SIMULATOR_PROVIDER_MARKER,
   type SimSession,
   type Simulator,
@@ -26,17 +27,15 @@ afterEach(async () => {
   await sim.close();
 });
 
-/**
- * An SDK logged in as a fresh user. The SDK takes no access token: its first call is refused
- * and it refreshes, as a service holding only a stored refresh token would.
- */
-function sdkLoggedIn(options: { validate?: boolean } = {}) {
+const USER = { login: 'sdk-user@example.test', password: 'sdk-user-password' };
+
+/** An SDK signed in as a user through `AuthProvider.auth`, the sign-in the watcher uses too. */
+async function sdkLoggedIn(options: { validate?: boolean } = {}) {
   const savedRefreshTokens: string[] = [];
-  const { refreshToken } = sim.issueTokens();
+  sim.addUser(USER.login, USER.password);
   const sdk = defineOneEntry(sim.url, {
     token: sim.appToken,
     auth: {
-      refreshToken,
       providerMarker: SIMULATOR_PROVIDER_MARKER,
       saveFunction: (rotated) => savedRefreshTokens.push(rotated),
     },
@@ -44,7 +43,17 @@ function sdkLoggedIn(options: { validate?: boolean } = {}) {
     errors: { isShell: false },
     validation: { enabled: options.validate ?? false, strictMode: true, logErrors: false },
   });
-  return { sdk, loginRefreshToken: refreshToken, savedRefreshTokens };
+  const signedIn = await sdk.AuthProvider.auth(SIMULATOR_PROVIDER_MARKER, {
+    authData: [
+      { marker: SIMULATOR_LOGIN_FIELDS.login, value: USER.login },
+      { marker: SIMULATOR_LOGIN_FIELDS.password, value: USER.password },
+    ],
+  });
+  return {
+    sdk,
+    signedIn: signedIn as { accessToken: string; refreshToken: string },
+    savedRefreshTokens,
+  };
 }
 
 function asList<T>(value: T | T[]): T[] {
@@ -68,22 +77,38 @@ function asPaymentSession(session: Record<string, unknown>): PaymentSession {
   } as PaymentSession;
 }
 
-function refreshWith(refreshToken: string): Promise<Response> {
+function refreshWith(refreshToken: string, fingerprint: string): Promise<Response> {
   return fetch(
     `${sim.url}/api/content/users-auth-providers/marker/${SIMULATOR_PROVIDER_MARKER}/users/refresh`,
     {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-app-token': sim.appToken },
+      headers: {
+        'content-type': 'application/json',
+        'x-app-token': sim.appToken,
+        'x-device-metadata': JSON.stringify({ fingerprint }),
+      },
       body: JSON.stringify({ refreshToken }),
     },
   );
+}
+
+/** The fingerprint the SDK sent on its last auth call. */
+function lastFingerprint(spy: { mock: { calls: unknown[][] } }): string {
+  for (const [, init] of [...spy.mock.calls].reverse()) {
+    const headers = (init as RequestInit | undefined)?.headers as
+      | Record<string, string>
+      | undefined;
+    const metadata = headers?.['x-device-metadata'];
+    if (metadata) return (JSON.parse(metadata) as { fingerprint: string }).fingerprint;
+  }
+  throw new Error('the SDK sent no x-device-metadata');
 }
 
 describe('the OneEntry SDK against the simulator', () => {
   it('reads the one session of an order', async () => {
     const orderId = sim.createOrder();
     const session = sim.createSession(orderId, { amount: 30, paymentUrl: 'https://pay.test/1' });
-    const { sdk } = sdkLoggedIn();
+    const { sdk } = await sdkLoggedIn();
     expect(await sdk.Payments.getSessionByOrderId(orderId)).toEqual([session]);
   });
 
@@ -93,7 +118,7 @@ describe('the OneEntry SDK against the simulator', () => {
       sim.createSession(orderId, { status: 'cancelled' }),
       sim.createSession(orderId, { type: 'intent', amount: 12 }),
     ];
-    const { sdk } = sdkLoggedIn();
+    const { sdk } = await sdkLoggedIn();
     expect(await sdk.Payments.getSessionByOrderId(orderId)).toEqual(sessions);
   });
 
@@ -101,7 +126,7 @@ describe('the OneEntry SDK against the simulator', () => {
     const orderId = sim.createOrder(undefined, { responseShape: 'object' });
     sim.createSession(orderId);
     const newest = sim.createSession(orderId, { status: 'completed' });
-    const { sdk } = sdkLoggedIn();
+    const { sdk } = await sdkLoggedIn();
     expect(await sdk.Payments.getSessionByOrderId(orderId)).toEqual(newest);
   });
 
@@ -111,7 +136,7 @@ describe('the OneEntry SDK against the simulator', () => {
     sim.createSession(arrayOrder);
     const objectOrder = sim.createOrder(undefined, { responseShape: 'object' });
     sim.createSession(objectOrder, { amount: 99.5, paymentUrl: 'https://pay.test/2' });
-    const { sdk } = sdkLoggedIn({ validate: true });
+    const { sdk } = await sdkLoggedIn({ validate: true });
 
     for (const orderId of [arrayOrder, objectOrder]) {
       // In strict mode the SDK answers a schema mismatch with a 422 error object.
@@ -128,12 +153,7 @@ describe('the OneEntry SDK against the simulator', () => {
   });
 
   it('throws the OneEntry error body for an order without sessions', async () => {
-    const { sdk } = sdkLoggedIn();
-    // The SDK returns whatever its retry after a refresh answers, error or not, without
-    // throwing: log it in first, so the call under test is not that retry.
-    const warmUpOrder = sim.createOrder();
-    sim.createSession(warmUpOrder);
-    await sdk.Payments.getSessionByOrderId(warmUpOrder);
+    const { sdk } = await sdkLoggedIn();
     await expect(sdk.Payments.getSessionByOrderId(424242)).rejects.toMatchObject({
       statusCode: 404,
       pageData: null,
@@ -141,35 +161,52 @@ describe('the OneEntry SDK against the simulator', () => {
     });
   });
 
-  it('refreshes after expireAccessTokens() and saves the rotated refresh token', async () => {
-    const orderId = sim.createOrder();
-    const session = sim.createSession(orderId);
-    const { sdk, loginRefreshToken, savedRefreshTokens } = sdkLoggedIn();
-    await sdk.Payments.getSessionByOrderId(orderId);
-    expect(savedRefreshTokens).toHaveLength(1);
+  it('signs in, then refreshes from the same device; a spent refresh token is refused', async () => {
+    const fetchSpy = vi.spyOn(globalThis, 'fetch');
+    const { sdk, signedIn, savedRefreshTokens } = await sdkLoggedIn();
+    expect(savedRefreshTokens).toEqual([signedIn.refreshToken]);
+    const device = lastFingerprint(fetchSpy);
+    expect(device).toMatch(/^UQ_/);
 
+    const refreshed = (await sdk.AuthProvider.refresh(
+      SIMULATOR_PROVIDER_MARKER,
+      signedIn.refreshToken,
+    )) as { accessToken: string; refreshToken: string };
+    expect(refreshed.refreshToken).not.toBe(signedIn.refreshToken);
+    expect(lastFingerprint(fetchSpy)).toBe(device);
+    expect(sim.stats()).toMatchObject({ signIns: 1, refreshes: 1 });
+
+    vi.restoreAllMocks();
+    expect((await refreshWith(signedIn.refreshToken, device)).status).toBe(401); // spent
+    expect(sim.stats().refreshesRefused.spent).toBe(1);
+    expect((await refreshWith(refreshed.refreshToken, 'UQ_another-device')).status).toBe(401);
+    expect(sim.stats().refreshesRefused['other-device']).toBe(1);
+    expect((await refreshWith(refreshed.refreshToken, device)).status).toBe(200);
+  });
+
+  it('refreshes after expiry from the Payments module, whose own fingerprint OneEntry refuses', async () => {
+    // The SDK invents a device id per module instance: the token AuthProvider got is bound to
+    // AuthProvider's fingerprint, and Payments' 401-driven refresh presents another one. This
+    // is why the project pins one device for the whole deployment.
+    const orderId = sim.createOrder();
+    sim.createSession(orderId);
+    const { sdk } = await sdkLoggedIn();
+    await sdk.Payments.getSessionByOrderId(orderId);
     sim.expireAccessTokens();
     sim.resetStats();
-    expect(await sdk.Payments.getSessionByOrderId(orderId)).toEqual([session]);
-    expect(sim.stats()).toMatchObject({ sessionRequests: 2, refreshes: 1, unauthorized: 1 });
-
-    expect(savedRefreshTokens).toHaveLength(2);
-    const [firstRotation, secondRotation] = savedRefreshTokens as [string, string];
-    expect(secondRotation).not.toBe(firstRotation);
-    // Only the token handed to saveFunction last is still good.
-    expect((await refreshWith(loginRefreshToken)).status).toBe(401);
-    expect((await refreshWith(firstRotation)).status).toBe(401);
-    expect((await refreshWith(secondRotation)).status).toBe(200);
+    await expect(sdk.Payments.getSessionByOrderId(orderId)).rejects.toMatchObject({
+      statusCode: 401,
+    });
+    expect(sim.stats().refreshesRefused['other-device']).toBe(1);
   });
 
   it('reaches no host but the simulator, and opens no web socket', async () => {
     const fetchSpy = vi.spyOn(globalThis, 'fetch');
     const orderId = sim.createOrder();
     sim.createSession(orderId);
-    const { sdk } = sdkLoggedIn();
+    const { sdk, signedIn } = await sdkLoggedIn();
     await sdk.Payments.getSessionByOrderId(orderId);
-    sim.expireAccessTokens();
-    await sdk.Payments.getSessionByOrderId(orderId);
+    await sdk.AuthProvider.refresh(SIMULATOR_PROVIDER_MARKER, signedIn.refreshToken);
 
     const urls = fetchSpy.mock.calls.map(([input]) =>
       String(input instanceof Request ? input.url : input),
@@ -181,17 +218,12 @@ describe('the OneEntry SDK against the simulator', () => {
 
 describe("the project's OneEntryClient and the SDK", () => {
   function projectClient(): OneEntryClient {
-    const { accessToken, refreshToken } = sim.issueTokens();
-    return new OneEntryClient({
-      baseUrl: sim.url,
-      appToken: sim.appToken,
-      accessToken,
-      refreshToken,
-    });
+    const { accessToken } = sim.issueTokens();
+    return new OneEntryClient({ baseUrl: sim.url, appToken: sim.appToken, accessToken });
   }
 
   async function readByBoth(orderId: number) {
-    const { sdk } = sdkLoggedIn();
+    const { sdk } = await sdkLoggedIn();
     const fromSdk = asList(await sdk.Payments.getSessionByOrderId(orderId)) as unknown as Record<
       string,
       unknown

@@ -75,7 +75,9 @@ describe('npm run simulator (main.ts)', () => {
       expect(Object.keys(ready).sort()).toEqual([
         'accessToken',
         'appToken',
+        'login',
         'orderIds',
+        'password',
         'refreshToken',
         'url',
       ]);

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
+  ELSEWHERE_FINGERPRINT,
   InvalidSimulatorInputError,
   OrderExistsError,
   SessionExistsError,
@@ -12,10 +13,12 @@ import {
 
 let sim: Simulator;
 let user: TokenPair;
+/** The device the test's requests present; `user`'s tokens are bound to it. */
+const DEVICE = 'UQ_test';
 
 beforeEach(async () => {
   sim = await startSimulator();
-  user = sim.issueTokens();
+  user = sim.issueTokens(DEVICE);
 });
 
 afterEach(async () => {
@@ -34,22 +37,45 @@ function getSessions(
   return fetch(`${sim.url}/api/content/payments/sessions/order/${orderId}`, { headers, ...init });
 }
 
-function refresh(
-  refreshToken: string,
-  { marker = 'email', appToken = sim.appToken }: { marker?: string; appToken?: string } = {},
+function authCall(
+  action: 'refresh' | 'auth',
+  body: unknown,
+  {
+    marker = 'email',
+    appToken = sim.appToken,
+    fingerprint = DEVICE,
+  }: { marker?: string; appToken?: string; fingerprint?: string | null } = {},
 ): Promise<Response> {
-  return fetch(`${sim.url}/api/content/users-auth-providers/marker/${marker}/users/refresh`, {
+  return fetch(`${sim.url}/api/content/users-auth-providers/marker/${marker}/users/${action}`, {
     method: 'POST',
     headers: {
       'content-type': 'application/json',
       'x-app-token': appToken,
-      'x-device-metadata': JSON.stringify({
-        fingerprint: 'UQ_test',
-        deviceInfo: { os: 'Node.js' },
-      }),
+      ...(fingerprint === null
+        ? {}
+        : {
+            'x-device-metadata': JSON.stringify({ fingerprint, deviceInfo: { os: 'Node.js' } }),
+          }),
     },
-    body: JSON.stringify({ refreshToken }),
+    body: JSON.stringify(body),
   });
+}
+
+function refresh(refreshToken: string, options: Parameters<typeof authCall>[2] = {}) {
+  return authCall('refresh', { refreshToken }, options);
+}
+
+function signIn(login: string, password: string, options: Parameters<typeof authCall>[2] = {}) {
+  return authCall(
+    'auth',
+    {
+      authData: [
+        { marker: 'login', value: login },
+        { marker: 'password', value: password },
+      ],
+    },
+    options,
+  );
 }
 
 function control(method: string, path: string, body?: unknown, appToken = sim.appToken) {
@@ -194,6 +220,92 @@ describe('token refresh', () => {
   it('counts refresh attempts, refused ones included, so duplicate refreshes show', async () => {
     await Promise.all([refresh(user.refreshToken), refresh(user.refreshToken)]);
     expect(sim.stats().refreshes).toBe(2);
+    expect(sim.stats().refreshesRefused.spent).toBe(1);
+  });
+
+  it('refuses a refresh from another device without spending the token', async () => {
+    const elsewhere = await refresh(user.refreshToken, { fingerprint: 'UQ_someone-else' });
+    expect(elsewhere.status).toBe(401);
+    expect(sim.stats().refreshesRefused['other-device']).toBe(1);
+    expect((await refresh(user.refreshToken)).status).toBe(200);
+  });
+
+  it('binds a token issued without a device to a device that is not the caller', async () => {
+    const copied = sim.issueTokens();
+    expect((await refresh(copied.refreshToken)).status).toBe(401);
+    expect(
+      (await refresh(copied.refreshToken, { fingerprint: ELSEWHERE_FINGERPRINT })).status,
+    ).toBe(200);
+  });
+
+  it('answers 400 when x-device-metadata is missing or has no fingerprint', async () => {
+    expect((await refresh(user.refreshToken, { fingerprint: null })).status).toBe(400);
+    expect((await refresh(user.refreshToken, { fingerprint: '' })).status).toBe(400);
+  });
+
+  it('refuses an expired refresh token', async () => {
+    const shortLived = await startSimulator({ refreshTokenTtlMs: 1 });
+    try {
+      const tokens = shortLived.issueTokens(DEVICE);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      const response = await fetch(
+        `${shortLived.url}/api/content/users-auth-providers/marker/email/users/refresh`,
+        {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            'x-app-token': shortLived.appToken,
+            'x-device-metadata': JSON.stringify({ fingerprint: DEVICE }),
+          },
+          body: JSON.stringify({ refreshToken: tokens.refreshToken }),
+        },
+      );
+      expect(response.status).toBe(401);
+      expect(shortLived.stats().refreshesRefused.expired).toBe(1);
+    } finally {
+      await shortLived.close();
+    }
+  });
+});
+
+describe('sign-in', () => {
+  beforeEach(() => sim.addUser('watcher@example.test', 'right'));
+
+  it('signs a user in with the form markers and binds the pair to the device', async () => {
+    const response = await signIn('watcher@example.test', 'right');
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as TokenPair & Record<string, unknown>;
+    expect(body).toMatchObject({
+      userIdentifier: 'watcher@example.test',
+      authProviderIdentifier: 'email',
+      accessToken: expect.any(String),
+      refreshToken: expect.any(String),
+    });
+    const { orderId } = orderWithOneSession();
+    expect((await getSessions(orderId, authHeaders(body.accessToken))).status).toBe(200);
+    expect((await refresh(body.refreshToken, { fingerprint: 'UQ_other' })).status).toBe(401);
+    expect((await refresh(body.refreshToken)).status).toBe(200);
+    expect(sim.stats()).toMatchObject({ signIns: 1, signInsRefused: 0 });
+  });
+
+  it('answers 401 to a wrong password or an unknown login, and counts it', async () => {
+    expect((await signIn('watcher@example.test', 'wrong')).status).toBe(401);
+    expect((await signIn('nobody@example.test', 'right')).status).toBe(401);
+    expect(sim.stats()).toMatchObject({ signIns: 2, signInsRefused: 2 });
+  });
+
+  it('answers 400 without the device metadata or the form markers', async () => {
+    expect((await signIn('watcher@example.test', 'right', { fingerprint: null })).status).toBe(400);
+    const wrongMarkers = await authCall('auth', {
+      authData: [{ marker: 'email', value: 'watcher@example.test' }],
+    });
+    expect(wrongMarkers.status).toBe(400);
+    expect((await authCall('auth', { nope: true })).status).toBe(400);
+  });
+
+  it('answers 401 to a wrong app token and 404 to an unknown provider', async () => {
+    expect((await signIn('watcher@example.test', 'right', { appToken: 'x' })).status).toBe(401);
+    expect((await signIn('watcher@example.test', 'right', { marker: 'google' })).status).toBe(404);
   });
 });
 
@@ -331,6 +443,9 @@ describe('sessions by order', () => {
       sessionRequests: 0,
       sessionRequestsByOrder: {},
       refreshes: 0,
+      refreshesRefused: { unknown: 0, spent: 0, expired: 0, 'other-device': 0 },
+      signIns: 0,
+      signInsRefused: 0,
       unauthorized: 0,
     });
   });
@@ -537,7 +652,7 @@ describe('control API', () => {
 
   it('issues working tokens and expires them', async () => {
     const { orderId } = orderWithOneSession();
-    const issued = await control('POST', 'tokens');
+    const issued = await control('POST', 'tokens', { fingerprint: DEVICE });
     expect(issued.status).toBe(201);
     const tokens = (await issued.json()) as TokenPair;
     expect((await getSessions(orderId, authHeaders(tokens.accessToken))).status).toBe(200);
@@ -545,6 +660,16 @@ describe('control API', () => {
     expect((await control('POST', 'expire-tokens')).status).toBe(204);
     expect((await getSessions(orderId, authHeaders(tokens.accessToken))).status).toBe(401);
     expect((await refresh(tokens.refreshToken)).status).toBe(200);
+  });
+
+  it('adds users and expires refresh tokens', async () => {
+    expect(
+      (await control('POST', 'users', { login: 'ctl@example.test', password: 'pw' })).status,
+    ).toBe(204);
+    const pair = (await (await signIn('ctl@example.test', 'pw')).json()) as TokenPair;
+    expect((await control('POST', 'expire-refresh-tokens')).status).toBe(204);
+    expect((await refresh(pair.refreshToken)).status).toBe(401);
+    expect((await control('POST', 'users', { login: 'x' })).status).toBe(400);
   });
 
   it('reports stats and leaves its own calls out of them', async () => {
@@ -556,6 +681,9 @@ describe('control API', () => {
       sessionRequests: 1,
       sessionRequestsByOrder: { [orderId]: 1 },
       refreshes: 0,
+      refreshesRefused: { unknown: 0, spent: 0, expired: 0, 'other-device': 0 },
+      signIns: 0,
+      signInsRefused: 0,
       unauthorized: 0,
     });
     expect((await control('DELETE', 'stats')).status).toBe(204);

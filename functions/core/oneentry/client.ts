@@ -1,5 +1,4 @@
 import type { PaymentSession } from '../model';
-import { type OneEntryUserAuth, TokenProvider } from './auth';
 import {
   OneEntryAuthError,
   OneEntryError,
@@ -15,13 +14,18 @@ import {
   sleep,
   timedFetch,
 } from './http';
-import { errorBodySchema, sessionsResponseSchema } from './schema';
+import { sessionsResponseSchema, upstreamMessage } from './schema';
+import type { UserAuth } from './shared-auth';
 
-export interface OneEntryClientOptions extends OneEntryUserAuth {
+export interface OneEntryClientOptions {
   /** Project URL, e.g. `https://my-project.oneentry.cloud`. */
   baseUrl: string;
   /** The project's app token, sent as `x-app-token`. */
   appToken: string;
+  /** Where user access tokens come from: the deployment's shared credential state. */
+  auth?: UserAuth | undefined;
+  /** Instead of `auth`: one access token, used until refused (tools and tests). */
+  accessToken?: string | undefined;
   /** Per-attempt timeout, body included, in ms. Default 5000. */
   timeoutMs?: number | undefined;
   /** Attempts for retryable failures, the first included. Default 4. */
@@ -49,7 +53,7 @@ export interface RequestOptions {
  */
 export class OneEntryClient {
   private readonly baseUrl: string;
-  private readonly tokens: TokenProvider;
+  private readonly auth: UserAuth;
   private readonly fetch: Fetch;
   private readonly logger: ClientLogger;
   private readonly timeoutMs: number;
@@ -69,13 +73,9 @@ export class OneEntryClient {
     this.maxDelayMs = options.maxDelayMs ?? 5000;
     this.maxRetryAfterMs = options.maxRetryAfterMs ?? 30_000;
     this.random = options.random ?? Math.random;
-    this.tokens = new TokenProvider({
-      ...options,
-      baseUrl: this.baseUrl,
-      fetch: this.fetch,
-      timeoutMs: this.timeoutMs,
-      logger: this.logger,
-    });
+    const auth = options.auth ?? (options.accessToken && fixedAccessToken(options.accessToken));
+    if (!auth) throw new OneEntryAuthError('OneEntryClient needs auth or an access token');
+    this.auth = auth;
   }
 
   /** `GET /api/content/payments/sessions/order/{orderId}`, as a list (one object becomes one item). */
@@ -91,7 +91,7 @@ export class OneEntryClient {
     let refreshed = false;
     for (let attempt = 1; ; attempt++) {
       try {
-        const token = await this.tokens.current(signal);
+        const token = await this.auth.accessToken(signal);
         const response = await timedFetch(
           this.fetch,
           url,
@@ -107,11 +107,11 @@ export class OneEntryClient {
           signal,
         );
         if (response.status === 401) {
-          if (refreshed || !this.tokens.canRefresh) {
+          if (refreshed) {
             throw new OneEntryAuthError('OneEntry refused the user credentials (HTTP 401)');
           }
           refreshed = true;
-          await this.tokens.refresh(token);
+          await this.auth.renew(token, signal);
           attempt--; // the refresh is not a failed attempt
           continue;
         }
@@ -152,6 +152,16 @@ export class OneEntryClient {
   }
 }
 
+/** One access token and no way to renew it. */
+function fixedAccessToken(token: string): UserAuth {
+  return {
+    accessToken: async () => token,
+    renew: async () => {
+      throw new OneEntryAuthError('OneEntry refused the access token and it cannot be renewed');
+    },
+  };
+}
+
 /** An HTTP failure that still carries its headers, so the retry loop can read `Retry-After`. */
 class RetryableHttp {
   constructor(
@@ -161,17 +171,6 @@ class RetryableHttp {
   ) {}
   toError(): OneEntryHttpError {
     return new OneEntryHttpError(this.status, this.message);
-  }
-}
-
-function upstreamMessage(text: string): string | undefined {
-  try {
-    const parsed = errorBodySchema.safeParse(JSON.parse(text));
-    if (!parsed.success) return undefined;
-    const message = parsed.data.message;
-    return (Array.isArray(message) ? message.join(', ') : message).slice(0, 200);
-  } catch {
-    return undefined;
   }
 }
 

@@ -55,5 +55,13 @@ export class OneEntryInvalidPayloadError extends OneEntryError {
 
 /** The credentials were refused and could not be refreshed. Needs a person, not a retry. */
 export class OneEntryAuthError extends OneEntryError {
-  override readonly name = 'OneEntryAuthError';
+  override readonly name: string = 'OneEntryAuthError';
+}
+
+/**
+ * No user credentials at all: no token in the shared state, no seed, no service user. A fresh
+ * deployment is in this state until someone runs `npm run login` or sets credentials.
+ */
+export class OneEntryNotConfiguredError extends OneEntryError {
+  override readonly name = 'OneEntryNotConfiguredError';
 }

@@ -30,3 +30,15 @@ export const refreshResponseSchema = z.object({
 
 /** OneEntry's error body: `{statusCode, message, pageData, timestamp}`. */
 export const errorBodySchema = z.object({ message: z.union([z.string(), z.array(z.string())]) });
+
+/** The `message` of OneEntry's error body, shortened; undefined when the body has none. */
+export function upstreamMessage(text: string): string | undefined {
+  try {
+    const parsed = errorBodySchema.safeParse(JSON.parse(text));
+    if (!parsed.success) return undefined;
+    const message = parsed.data.message;
+    return (Array.isArray(message) ? message.join(', ') : message).slice(0, 200);
+  } catch {
+    return undefined;
+  }
+}

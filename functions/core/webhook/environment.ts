@@ -6,6 +6,7 @@
 import { loadWebhookSecrets } from '../credentials';
 import { trackerFromEnvironment } from '../environment';
 import type { ClientLogger } from '../oneentry/http';
+import type { SharedUserAuth } from '../oneentry/shared-auth';
 import { ReceiptStore } from '../receipts';
 import type { IntakeDependencies } from './intake';
 import { SignatureVerifier } from './verify';
@@ -16,12 +17,15 @@ type Env = Record<string, string | undefined>;
 export async function webhookDependenciesFromEnvironment(
   logger: ClientLogger,
   env: Env = process.env,
-): Promise<IntakeDependencies> {
+): Promise<IntakeDependencies & { auth: SharedUserAuth }> {
   const secrets = () => loadWebhookSecrets(env);
   // Read once now, so a missing or malformed secret fails the first invocation loudly
   // instead of answering 401 to every sender.
   new SignatureVerifier(await secrets());
-  const { tracker, store, documentClient, tableName } = await trackerFromEnvironment(logger, env);
+  const { tracker, store, documentClient, tableName, auth } = await trackerFromEnvironment(
+    logger,
+    env,
+  );
   const receipts = new ReceiptStore({ client: documentClient, tableName });
-  return { tracker, store, receipts, secrets };
+  return { tracker, store, receipts, secrets, auth };
 }

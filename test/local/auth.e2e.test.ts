@@ -1,0 +1,236 @@
+/**
+ * `npm start` against a OneEntry that behaves like the real one where sign-in is concerned:
+ * access tokens of 3 seconds, refresh tokens bound to the device and spent once. The webhook
+ * and the poller both call OneEntry for minutes; every transition must be recorded and
+ * published, no refresh refused, and a restart must reuse the stored credentials.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createDocumentClient } from '../../functions/core/dynamo';
+import { CredentialStore } from '../../functions/core/oneentry/credential-store';
+import { fingerprintOf } from '../../functions/core/oneentry/device';
+import { freePort } from '../../infra/local/dynamodb-local';
+import { readRuntimeFile } from '../../infra/local/runtime-file';
+import { sendSignedWebhook } from '../../infra/local/webhook-client';
+import { type Simulator, startSimulator } from '../../infra/simulator/simulator';
+import { newTestDeviceId, seedFor } from '../support/auth';
+import {
+  killGroup,
+  type RunningRuntime,
+  readEvents,
+  startLocalRuntime,
+  waitFor,
+} from '../support/local-runtime';
+
+const SECRET = `whsec_${Buffer.from('auth-e2e-secret-0123456789abcdef').toString('base64')}`;
+const USER = { login: 'watcher@example.test', password: 'e2e-service-password' };
+const RUN_MS = 120_000;
+
+let sim: Simulator;
+let running: RunningRuntime | undefined;
+const dataDirs: string[] = [];
+
+beforeAll(async () => {
+  sim = await startSimulator({ accessTokenTtlMs: 3000 });
+  sim.addUser(USER.login, USER.password);
+});
+afterEach(() => killGroup(running));
+afterAll(async () => {
+  await sim.close();
+  for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+async function baseEnv() {
+  const dataDir = mkdtempSync(join(tmpdir(), 'psw-auth-e2e-'));
+  dataDirs.push(dataDir);
+  const port = await freePort();
+  return {
+    dataDir,
+    url: `http://127.0.0.1:${port}`,
+    env: {
+      PORT: String(port),
+      DATA_DIR: dataDir,
+      POLL_INTERVAL_SECONDS: '1',
+      ONEENTRY_URL: sim.url,
+      ONEENTRY_APP_TOKEN: sim.appToken,
+      WEBHOOK_SECRET: SECRET,
+    },
+  };
+}
+
+const noRefusedRefresh = () =>
+  expect(sim.stats().refreshesRefused).toEqual({
+    unknown: 0,
+    spent: 0,
+    expired: 0,
+    'other-device': 0,
+  });
+
+/** The tokens `npm start` holds now, read from its table. */
+async function storedCredentials(dataDir: string) {
+  const runtime = readRuntimeFile(dataDir);
+  if (!runtime) throw new Error('npm start is not running');
+  const client = createDocumentClient({ endpoint: runtime.dynamodbEndpoint });
+  try {
+    return await new CredentialStore(client, runtime.tableName).read();
+  } finally {
+    client.destroy();
+  }
+}
+
+interface OrderAnswer {
+  state: string;
+  history: { status: string; eventId: string }[];
+}
+
+describe('npm start with expiring, device-bound, single-use tokens', () => {
+  it('keeps webhook and poller signed in for two minutes and reuses the tokens after a restart', {
+    timeout: RUN_MS + 120_000,
+  }, async () => {
+    const { dataDir, url, env: base } = await baseEnv();
+    const deviceId = newTestDeviceId();
+    const seed = seedFor(sim, deviceId);
+    const env = {
+      ...base,
+      ONEENTRY_DEVICE_ID: deviceId,
+      ONEENTRY_ACCESS_TOKEN: seed.accessToken,
+      ONEENTRY_REFRESH_TOKEN: seed.refreshToken,
+    };
+    sim.resetStats();
+    running = await startLocalRuntime(env);
+
+    // An order a second: announced by webhook (immediate check), resolved a few seconds
+    // later, so the poller finds the change. Both sides meet expired tokens all along.
+    const orders: { orderId: number; sessionId: number; final: string }[] = [];
+    const answers: string[] = [];
+    const startedAt = Date.now();
+    for (let index = 0; Date.now() - startedAt < RUN_MS; index++) {
+      const orderId = sim.createOrder();
+      const sessionId = sim.createSession(orderId).id;
+      const final = index % 3 === 0 ? 'canceled' : 'completed';
+      orders.push({ orderId, sessionId, final });
+      const answer = await sendSignedWebhook({ url, secret: SECRET, orderId });
+      expect(answer.status).toBe(202);
+      answers.push(answer.body);
+      setTimeout(() => sim.setStatus(sessionId, final), 1500 + (index % 5) * 700);
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+    await waitFor(
+      async () => {
+        const states = await Promise.all(
+          orders.map(async ({ orderId }) => {
+            const answer = (await (await fetch(`${url}/orders/${orderId}`)).json()) as OrderAnswer;
+            return answer.state;
+          }),
+        );
+        return states.every((state) => state === 'resolved');
+      },
+      60_000,
+      running.output,
+    );
+
+    const recordedIds: string[] = [];
+    for (const { orderId, final } of orders) {
+      const answer = (await (await fetch(`${url}/orders/${orderId}`)).json()) as OrderAnswer;
+      expect(answer.history.at(-1)?.status).toBe(final);
+      recordedIds.push(...answer.history.map((entry) => entry.eventId));
+    }
+    await waitFor(
+      () => {
+        const published = new Set(readEvents(dataDir).map((event) => event.detail.eventId));
+        return recordedIds.every((id) => published.has(id));
+      },
+      30_000,
+      running.output,
+    );
+    noRefusedRefresh();
+    const stats = sim.stats();
+    expect(stats.signIns).toBe(0);
+    // 3-second tokens over two minutes: renewed again and again, once per expiry at most.
+    expect(stats.refreshes).toBeGreaterThan(RUN_MS / 3000 / 2);
+    expect(stats.refreshes).toBeLessThanOrEqual(Math.ceil((Date.now() - startedAt) / 3000) + 2);
+
+    // Nothing secret anywhere a person or a subscriber can see.
+    const current = await storedCredentials(dataDir);
+    const health = await (await fetch(`${url}/health`)).text();
+    const visible = [
+      running.output(),
+      JSON.stringify(readEvents(dataDir)),
+      health,
+      ...answers,
+    ].join('\n');
+    for (const secret of [
+      sim.appToken,
+      seed.accessToken,
+      seed.refreshToken,
+      current?.accessToken ?? 'missing',
+      current?.refreshToken ?? 'missing',
+      fingerprintOf(deviceId),
+      deviceId,
+    ]) {
+      expect(visible).not.toContain(secret);
+    }
+    expect(JSON.parse(health)).toMatchObject({ auth: { status: 'ok' } });
+
+    running.child.kill('SIGTERM');
+    expect(await running.exited).toBe(0);
+
+    // A restart reuses the rotated tokens: no sign-in, no seed brought back, no refusal.
+    sim.resetStats();
+    running = await startLocalRuntime(env);
+    const orderId = sim.createOrder();
+    const sessionId = sim.createSession(orderId).id;
+    expect((await sendSignedWebhook({ url, secret: SECRET, orderId })).status).toBe(202);
+    sim.setStatus(sessionId, 'completed');
+    await waitFor(
+      async () =>
+        ((await (await fetch(`${url}/orders/${orderId}`)).json()) as OrderAnswer).state ===
+        'resolved',
+      30_000,
+      running.output,
+    );
+    expect(sim.stats().signIns).toBe(0);
+    noRefusedRefresh();
+  });
+
+  it('starts from a login and password alone, signs in once, and keeps that sign-in across a restart', {
+    timeout: 120_000,
+  }, async () => {
+    const { dataDir, url, env: base } = await baseEnv();
+    const env = { ...base, ONEENTRY_LOGIN: USER.login, ONEENTRY_PASSWORD: USER.password };
+    sim.resetStats();
+    running = await startLocalRuntime(env);
+    const resolveOne = async () => {
+      const orderId = sim.createOrder();
+      const sessionId = sim.createSession(orderId).id;
+      expect((await sendSignedWebhook({ url, secret: SECRET, orderId })).status).toBe(202);
+      await new Promise((resolve) => setTimeout(resolve, 3500)); // the token expires meanwhile
+      sim.setStatus(sessionId, 'completed');
+      await waitFor(
+        () =>
+          readEvents(dataDir).some(
+            (event) =>
+              event.detail.orderId === orderId &&
+              event['detail-type'] === 'Payment Session Resolved',
+          ),
+        30_000,
+        running?.output,
+      );
+    };
+    await resolveOne();
+    expect(sim.stats().signIns).toBe(1);
+    expect(sim.stats().refreshes).toBeGreaterThan(0);
+    noRefusedRefresh();
+    expect(running.output()).not.toContain(USER.password);
+
+    running.child.kill('SIGTERM');
+    expect(await running.exited).toBe(0);
+    running = await startLocalRuntime(env);
+    await resolveOne();
+    expect(sim.stats().signIns).toBe(1);
+    noRefusedRefresh();
+    expect(running.output()).not.toContain(USER.password);
+  });
+});
