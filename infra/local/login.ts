@@ -25,7 +25,8 @@ if (!env.TABLE_NAME && !env.DYNAMODB_ENDPOINT) {
 
 /** One line from the terminal; a secret one is read without echo. */
 async function ask(question: string, secret: boolean): Promise<string> {
-  process.stderr.write(question);
+  // A secret's prompt is written first; the terminal then echoes into a sink.
+  if (secret) process.stderr.write(question);
   const muted = new Writable({ write: (_chunk, _encoding, done) => done() });
   const lines = createInterface({
     input: process.stdin,
@@ -33,7 +34,7 @@ async function ask(question: string, secret: boolean): Promise<string> {
     terminal: Boolean(process.stdin.isTTY),
   });
   try {
-    return await lines.question('');
+    return await lines.question(secret ? '' : question);
   } finally {
     lines.close();
     if (secret) process.stderr.write('\n');
