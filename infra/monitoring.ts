@@ -162,6 +162,7 @@ export class WatchMonitoring extends Construct {
             this.customMetric('SessionsResolved'),
             this.customMetric('CheckErrors'),
             this.customMetric('CyclesStoppedEarly'),
+            this.customMetric('StaleObservations'),
           ]),
           graph('Upstream failure rate', [upstreamFailureRate]),
           graph('OneEntry sign-in', [

@@ -28,6 +28,11 @@ export interface SessionSnapshot {
   amount: number | null;
   createdDate: string;
   updatedDate: string;
+  /**
+   * When the request that read this status (or this `updatedDate`) was sent: orders two
+   * observations whose `updatedDate` is equal or missing. Absent on snapshots written before it.
+   */
+  requestedAt?: string;
   firstSeenAt: string;
   lastChangedAt: string;
 }

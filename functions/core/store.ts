@@ -14,7 +14,13 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import type { HistoryEntry, OrderState, PaymentSession } from './model';
+import type {
+  HistoryEntry,
+  OrderState,
+  PaymentSession,
+  SessionSnapshot,
+  TrackingState,
+} from './model';
 import type { StatusModel } from './status';
 import {
   DUE_INDEX,
@@ -29,6 +35,7 @@ import {
   SORT_KEY,
 } from './table';
 import { eventIdFor, observe } from './transitions';
+import { UpdateBuilder } from './update-expression';
 
 /** Another writer changed the order since it was read; read it again and re-decide. */
 export class StaleOrderError extends Error {
@@ -54,10 +61,23 @@ export interface TrackResult {
 export interface RecordResult {
   /** The history entries written; empty when nothing changed. */
   transitions: HistoryEntry[];
-  /** The order stopped being tracked because all its sessions resolved. */
+  /** Every session of the order has resolved. */
   orderResolved: boolean;
+  /** Sessions whose observation was older than the recorded state: dropped, not recorded. */
+  stale: number;
+  /** The order's tracking state after this observation. */
+  state: TrackingState;
+  /** Every session of the order as recorded after this observation. */
+  sessions: Record<string, SessionSnapshot>;
   /** Whether anything was written. */
   written: boolean;
+}
+
+export interface RecordOptions {
+  /** When the request to OneEntry was sent; orders observations of equal `updatedDate`. */
+  requestedAt?: Date | undefined;
+  /** Cancels the write (the caller's deadline). */
+  signal?: AbortSignal | undefined;
 }
 
 export interface OrderRecord {
@@ -106,6 +126,7 @@ export class SessionStore {
    */
   async trackOrder(orderId: number, now: Date = new Date()): Promise<TrackResult> {
     const trackedSince = now.toISOString();
+    const due = this.dueIndexKeys(orderId, trackedSince);
     try {
       const result = await this.client.send(
         new UpdateCommand({
@@ -130,8 +151,8 @@ export class SessionStore {
             ':orderId': orderId,
             ':tracking': 'tracking',
             ':since': trackedSince,
-            ':shard': dueShardName(orderId % this.dueShards),
-            ':dueKey': `${trackedSince}#${orderId}`,
+            ':shard': due[DUE_INDEX_PARTITION_KEY],
+            ':dueKey': due[DUE_INDEX_SORT_KEY],
             ':empty': {},
             ':zero': 0,
             ':one': 1,
@@ -148,9 +169,13 @@ export class SessionStore {
     }
   }
 
-  async getOrder(orderId: number): Promise<OrderState | undefined> {
+  async getOrder(
+    orderId: number,
+    options: { signal?: AbortSignal | undefined } = {},
+  ): Promise<OrderState | undefined> {
     const result = await this.client.send(
       new GetCommand({ TableName: this.tableName, Key: orderKey(orderId), ConsistentRead: true }),
+      { abortSignal: options.signal },
     );
     return result.Item ? strip<OrderState>(result.Item) : undefined;
   }
@@ -210,57 +235,68 @@ export class SessionStore {
   }
 
   /**
-   * Records what OneEntry reported for `order` (as read at `order.version`). Unchanged
-   * statuses write nothing. Changes are one transaction: the order item under a version
-   * condition plus one history entry per changed session. Throws `StaleOrderError` if the
-   * order moved on meanwhile, so of two racing recorders exactly one writes the history.
+   * Records what OneEntry reported for `order` (as read at `order.version`), in the order of
+   * observations (see `transitions.ts`): what is older than the recorded state is dropped and
+   * counted in `stale`. Unchanged statuses write nothing. Changes are one transaction: the
+   * order item under a version condition plus one history entry per changed session. Throws
+   * `StaleOrderError` if the order moved on meanwhile: the caller re-reads and re-decides, so
+   * of two racing recorders exactly one writes each transition, and never an older one last.
    */
   async recordObservation(
     order: OrderState,
     sessions: readonly PaymentSession[],
     statuses: StatusModel,
     observedAt: Date = new Date(),
+    options: RecordOptions = {},
   ): Promise<RecordResult> {
     const at = observedAt.toISOString();
-    const { transitions, snapshots, orderResolved } = observe(order, sessions, at, statuses);
-    const endsTracking = orderResolved && order.state === 'tracking';
-    if (transitions.length === 0 && !endsTracking) {
-      return { transitions: [], orderResolved, written: false };
-    }
-    const names: Record<string, string> = { '#version': 'version', '#sessions': 'sessions' };
-    const values: Record<string, unknown> = {
-      ':expected': order.version,
-      ':next': order.version + 1,
-      ':at': at,
+    const requestedAt = (options.requestedAt ?? observedAt).toISOString();
+    const { transitions, snapshots, stale, orderResolved, state } = observe(
+      order,
+      sessions,
+      at,
+      statuses,
+      requestedAt,
+    );
+    const result = {
+      transitions,
+      orderResolved,
+      stale,
+      state,
+      sessions: { ...order.sessions, ...snapshots },
     };
-    const sets = ['#version = :next', 'lastChangedAt = :at'];
-    Object.entries(snapshots).forEach(([sessionId, snapshot], index) => {
-      names[`#s${index}`] = sessionId;
-      values[`:s${index}`] = snapshot;
-      sets.push(`#sessions.#s${index} = :s${index}`);
-    });
-    let update = `SET ${sets.join(', ')}`;
-    if (endsTracking) {
-      names['#state'] = 'state';
-      names['#dueShard'] = DUE_INDEX_PARTITION_KEY;
-      names['#dueKey'] = DUE_INDEX_SORT_KEY;
-      values[':resolved'] = 'resolved';
-      update += ', #state = :resolved REMOVE #dueShard, #dueKey';
+    const changedSnapshots = Object.entries(snapshots);
+    if (changedSnapshots.length === 0 && state === order.state) {
+      return { ...result, state: order.state, written: false };
     }
-    await this.transact(order.orderId, [
-      {
-        Update: {
-          TableName: this.tableName,
-          Key: orderKey(order.orderId),
-          ConditionExpression: '#version = :expected',
-          UpdateExpression: update,
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-        },
-      },
-      ...transitions.map((entry) => this.putHistory(entry, entry.sessionId ?? 'expired')),
-    ]);
-    return { transitions, orderResolved, written: true };
+    const update = new UpdateBuilder()
+      .whenEquals('version', order.version)
+      .set('version', order.version + 1);
+    if (transitions.length > 0) update.set('lastChangedAt', at);
+    for (const [sessionId, snapshot] of changedSnapshots) {
+      update.set(['sessions', sessionId], snapshot);
+    }
+    if (state !== order.state) {
+      update.set('state', state);
+      if (state === 'tracking') {
+        // Tracked again (a reopened or new pending session): a new tracking period.
+        update.set('trackedSince', at);
+        for (const [attribute, value] of Object.entries(this.dueIndexKeys(order.orderId, at))) {
+          update.set(attribute, value);
+        }
+      } else {
+        update.remove(DUE_INDEX_PARTITION_KEY).remove(DUE_INDEX_SORT_KEY);
+      }
+    }
+    await this.transact(
+      order.orderId,
+      [
+        { Update: { TableName: this.tableName, Key: orderKey(order.orderId), ...update.build() } },
+        ...transitions.map((entry) => this.putHistory(entry, entry.sessionId ?? 'expired')),
+      ],
+      options.signal,
+    );
+    return { ...result, written: true };
   }
 
   /**
@@ -338,12 +374,23 @@ export class SessionStore {
     };
   }
 
+  /** The attributes that put an order into the due index. */
+  private dueIndexKeys(orderId: number, trackedSince: string) {
+    return {
+      [DUE_INDEX_PARTITION_KEY]: dueShardName(orderId % this.dueShards),
+      [DUE_INDEX_SORT_KEY]: `${trackedSince}#${orderId}`,
+    };
+  }
+
   private async transact(
     orderId: number,
     items: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>,
+    signal?: AbortSignal,
   ): Promise<void> {
     try {
-      await this.client.send(new TransactWriteCommand({ TransactItems: items }));
+      await this.client.send(new TransactWriteCommand({ TransactItems: items }), {
+        abortSignal: signal,
+      });
     } catch (error) {
       if (isConflict(error)) throw new StaleOrderError(orderId);
       throw error;

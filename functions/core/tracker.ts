@@ -4,7 +4,7 @@
  */
 
 import type { LeaseStore } from './lease';
-import type { HistoryEntry, OrderState, PaymentSession } from './model';
+import type { HistoryEntry, OrderState, PaymentSession, SessionSnapshot } from './model';
 import { OneEntryError } from './oneentry/errors';
 import type { ClientLogger } from './oneentry/http';
 import { isDue } from './schedule';
@@ -56,9 +56,13 @@ export type CheckOutcome = 'unchanged' | 'changed' | 'resolved' | 'failed';
 export interface CheckResult {
   orderId: number;
   outcome: CheckOutcome;
-  /** The sessions as last seen (after this check, or from the table when the check failed). */
+  /** The sessions as recorded after this check (as known before it, when the check failed). */
   sessions: { sessionId: number; status: string }[];
+  /** Whether the order is still tracked after this check. */
+  tracking: boolean;
   transitions: HistoryEntry[];
+  /** Sessions whose observation was older than the recorded state, and was dropped. */
+  stale: number;
   /** The upstream failure, when `outcome` is `failed`. */
   error?: OneEntryError;
 }
@@ -89,6 +93,8 @@ export interface CycleSummary {
   resolved: number;
   /** Orders whose tracking expired. */
   expired: number;
+  /** Observations of sessions dropped because the table already held a newer one. */
+  stale: number;
   /** Checks that failed (upstream or store). */
   errors: number;
   upstreamCalls: number;
@@ -114,22 +120,33 @@ export class Tracker {
 
   /**
    * Checks one order now and records any transition. Upstream failures come back as a
-   * `failed` result (the order stays tracked); store failures are thrown.
+   * `failed` result (the order stays tracked); store failures are thrown. `signal` (the
+   * caller's deadline) cancels the upstream call, its retries and the table calls.
    */
   async checkOrder(
     target: number | OrderState,
-    options: { signal?: AbortSignal } = {},
+    options: { signal?: AbortSignal | undefined } = {},
   ): Promise<CheckResult> {
     const { store, source, statuses } = this.options;
-    let order = typeof target === 'number' ? await store.getOrder(target) : target;
+    const { signal } = options;
+    let order = typeof target === 'number' ? await store.getOrder(target, { signal }) : target;
     const orderId = typeof target === 'number' ? target : target.orderId;
     if (!order) throw new RangeError(`order ${orderId} is not tracked`);
+    const requestedAt = new Date(this.now());
     let sessions: PaymentSession[];
     try {
-      sessions = await source.getSessionsByOrderId(orderId, options);
+      sessions = await source.getSessionsByOrderId(orderId, { signal });
     } catch (error) {
       if (!(error instanceof OneEntryError)) throw error;
-      return { orderId, outcome: 'failed', sessions: snapshotList(order), transitions: [], error };
+      return {
+        orderId,
+        outcome: 'failed',
+        sessions: snapshotList(order.sessions),
+        tracking: order.state === 'tracking',
+        transitions: [],
+        stale: 0,
+        error,
+      };
     }
     for (let round = 1; ; round++) {
       try {
@@ -138,6 +155,7 @@ export class Tracker {
           sessions,
           statuses,
           new Date(this.now()),
+          { requestedAt, signal },
         );
         const outcome: CheckOutcome = result.transitions.some((entry) => entry.resolved)
           ? 'resolved'
@@ -147,12 +165,15 @@ export class Tracker {
         return {
           orderId,
           outcome,
-          sessions: sessions.map((session) => ({ sessionId: session.id, status: session.status })),
+          sessions: snapshotList(result.sessions),
+          tracking: result.state === 'tracking',
           transitions: result.transitions,
+          stale: result.stale,
         };
       } catch (error) {
         if (!(error instanceof StaleOrderError) || round >= MAX_RECORD_ROUNDS) throw error;
-        const fresh = await store.getOrder(orderId);
+        // Re-decide with the fresh state: what this check saw may now be older than it.
+        const fresh = await store.getOrder(orderId, { signal });
         if (!fresh) throw error;
         order = fresh;
       }
@@ -247,6 +268,7 @@ export class Tracker {
       });
       return;
     }
+    summary.stale += result.stale;
     if (result.outcome === 'unchanged') summary.unchanged++;
     else summary.changed++;
     summary.transitions += result.transitions.length;
@@ -284,6 +306,7 @@ export function emptyCycleSummary(status: CycleStatus): CycleSummary {
     transitions: 0,
     resolved: 0,
     expired: 0,
+    stale: 0,
     errors: 0,
     upstreamCalls: 0,
     upstreamFailures: 0,
@@ -291,8 +314,10 @@ export function emptyCycleSummary(status: CycleStatus): CycleSummary {
   };
 }
 
-function snapshotList(order: OrderState): { sessionId: number; status: string }[] {
-  return Object.entries(order.sessions).map(([sessionId, snapshot]) => ({
+function snapshotList(
+  sessions: Record<string, SessionSnapshot> | undefined,
+): { sessionId: number; status: string }[] {
+  return Object.entries(sessions ?? {}).map(([sessionId, snapshot]) => ({
     sessionId: Number(sessionId),
     status: snapshot.status,
   }));

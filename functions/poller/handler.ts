@@ -29,6 +29,7 @@ export function emitCycleMetrics(metrics: Metrics, summary: CycleSummary): void 
   metrics.addMetric('Transitions', MetricUnit.Count, summary.transitions);
   metrics.addMetric('SessionsResolved', MetricUnit.Count, summary.resolved);
   metrics.addMetric('OrdersExpired', MetricUnit.Count, summary.expired);
+  metrics.addMetric('StaleObservations', MetricUnit.Count, summary.stale);
   metrics.addMetric('CheckErrors', MetricUnit.Count, summary.errors);
   metrics.addMetric('UpstreamCalls', MetricUnit.Count, summary.upstreamCalls);
   metrics.addMetric('UpstreamFailures', MetricUnit.Count, summary.upstreamFailures);

@@ -30,7 +30,7 @@ export interface WebhookHandlerDependencies extends IntakeDependencies {
 /** For tests and the local runtime: a handler over the dependencies given. */
 export function createWebhookHandler(deps: WebhookHandlerDependencies) {
   const { logger, ...intakeDeps } = deps;
-  const intake = new WebhookIntake(intakeDeps);
+  const intake = new WebhookIntake({ ...intakeDeps, logger });
   return buildHandler(logger, async () => intake);
 }
 

@@ -196,6 +196,9 @@ async function answerSessions(
   }
 
   const fault = state.faults.take(orderId.data);
+  // Read when the request arrives, answered after the latency, as over a slow network: a
+  // slow answer can be older than a fast one sent after it.
+  const found = state.sessionsOf(orderId.data);
   if (fault?.latencyMs) {
     try {
       await delay(fault.latencyMs, undefined, { signal: closing });
@@ -204,7 +207,6 @@ async function answerSessions(
     }
   }
   if (fault?.hang) return; // Never answered; close() ends the connection.
-  const found = state.sessionsOf(orderId.data);
   if (fault && answerWithFault(res, fault, found?.sessions ?? [])) return;
 
   if (!found || found.sessions.length === 0) {

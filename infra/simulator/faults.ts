@@ -6,7 +6,7 @@
 import { z } from 'zod';
 
 export interface Fault {
-  /** Delay added before the answer, whatever the answer is. */
+  /** Delay added before the answer, whatever the answer is; the sessions are read before it. */
   latencyMs?: number;
   /** Answer this status (400–599) with the OneEntry error body. */
   status?: number;

@@ -139,6 +139,105 @@ describe('SessionStore.recordObservation', () => {
   }, 120_000);
 });
 
+describe('SessionStore.recordObservation, each branch of the update', () => {
+  const moving = new StatusModel(['waiting', 'processing']);
+  const listed = async () => {
+    const ids: number[] = [];
+    for await (const tracked of store.listTracked()) ids.push(tracked.orderId);
+    return ids;
+  };
+  async function recordedOrder(status: string) {
+    const orderId = newOrderId();
+    const { order } = await store.trackOrder(orderId);
+    const seen = session({ orderId, status, updatedDate: '2026-11-26T10:00:00.000Z' });
+    await store.recordObservation(order, [seen], moving);
+    return { orderId, seen, order: (await store.getOrder(orderId))! };
+  }
+
+  it('changed, still tracking: the session and one history entry', async () => {
+    const { orderId, seen, order } = await recordedOrder('waiting');
+    const result = await store.recordObservation(
+      order,
+      [{ ...seen, status: 'processing', updatedDate: '2026-11-26T10:01:00.000Z' }],
+      moving,
+    );
+    expect(result).toMatchObject({ written: true, state: 'tracking', stale: 0 });
+    const record = await store.readOrder(orderId);
+    expect(record?.order).toMatchObject({ state: 'tracking', version: order.version + 1 });
+    expect(record?.history.map((entry) => entry.kind)).toEqual(['observed', 'changed']);
+    expect(await listed()).toContain(orderId);
+  });
+
+  it('ends tracking with no new snapshot: an order announced again after it resolved', async () => {
+    const { orderId, seen } = await recordedOrder('completed');
+    const { order: again } = await store.trackOrder(orderId); // the shop re-sends the webhook
+    expect(again.state).toBe('tracking');
+    const result = await store.recordObservation(again, [seen], moving);
+    expect(result).toMatchObject({ written: true, transitions: [], state: 'resolved' });
+    const record = await store.readOrder(orderId);
+    expect(record?.order.state).toBe('resolved');
+    expect(record?.history.map((entry) => entry.kind)).toEqual(['resolved']);
+    expect(await listed()).not.toContain(orderId);
+  });
+
+  it('ends tracking with a new snapshot: the last pending session resolves', async () => {
+    const { orderId, seen, order } = await recordedOrder('waiting');
+    const result = await store.recordObservation(
+      order,
+      [{ ...seen, status: 'cancelled', updatedDate: '2026-11-26T10:01:00.000Z' }],
+      moving,
+    );
+    expect(result).toMatchObject({ written: true, state: 'resolved' });
+    expect((await store.getOrder(orderId))?.state).toBe('resolved');
+    expect(await listed()).not.toContain(orderId);
+  });
+
+  it('same status with a newer updatedDate: remembers it, with no history entry', async () => {
+    const { orderId, seen, order } = await recordedOrder('waiting');
+    const later = { ...seen, updatedDate: '2026-11-26T10:05:00.000Z' };
+    const result = await store.recordObservation(order, [later], moving);
+    expect(result).toMatchObject({ written: true, transitions: [], state: 'tracking' });
+    const record = await store.readOrder(orderId);
+    expect(record?.order.sessions[String(seen.id)]?.updatedDate).toBe(later.updatedDate);
+    expect(record?.order.lastChangedAt).toBe(order.lastChangedAt);
+    expect(record?.history).toHaveLength(1);
+  });
+
+  it('a real reopen: recorded as changed and the order is tracked again', async () => {
+    const { orderId, seen, order } = await recordedOrder('completed');
+    expect(await listed()).not.toContain(orderId);
+    const at = new Date(Date.now() + 1000);
+    const result = await store.recordObservation(
+      order,
+      [{ ...seen, status: 'waiting', updatedDate: '2026-11-26T10:09:00.000Z' }],
+      moving,
+      at,
+    );
+    expect(result).toMatchObject({ written: true, state: 'tracking' });
+    const record = await store.readOrder(orderId);
+    expect(record?.order).toMatchObject({ state: 'tracking', trackedSince: at.toISOString() });
+    expect(record?.history.at(-1)).toMatchObject({
+      kind: 'changed',
+      previousStatus: 'completed',
+      status: 'waiting',
+    });
+    expect(await listed()).toContain(orderId);
+  });
+
+  it('a stale observation writes nothing and is counted', async () => {
+    const { orderId, seen, order } = await recordedOrder('completed');
+    const before = await table.scanAll();
+    const result = await store.recordObservation(
+      order,
+      [{ ...seen, status: 'waiting', updatedDate: '2026-11-26T09:59:00.000Z' }],
+      moving,
+    );
+    expect(result).toMatchObject({ written: false, stale: 1, state: 'resolved' });
+    expect(await table.scanAll()).toEqual(before);
+    expect((await store.getOrder(orderId))?.state).toBe('resolved');
+  });
+});
+
 describe('SessionStore.expireOrder', () => {
   it('ends tracking with a history entry naming the sessions still pending', async () => {
     const orderId = newOrderId();

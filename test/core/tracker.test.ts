@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Simulator, startSimulator } from '../../infra/simulator/simulator';
 import { createTestTable, type TestTable } from '../support/dynamo';
+import { waitFor } from '../support/local-runtime';
 import { plentyOfTime, trackerFor } from '../support/tracker';
 
 let sim: Simulator;
@@ -140,5 +141,56 @@ describe('Tracker.checkOrder', () => {
     const result = await tracker.checkOrder(order!.orderId);
     expect(result).toMatchObject({ outcome: 'resolved', sessions: [{ status: 'completed' }] });
     expect((await store.readOrder(order!.orderId))?.order.state).toBe('resolved');
+  });
+});
+
+/**
+ * The race of issue 10, over real HTTP and DynamoDB Local: a slow check reads OneEntry first,
+ * a fast one reads it a moment later and records first; the slow answer arrives last, older
+ * than what is recorded, and must not be recorded on top of it.
+ */
+async function slowReadThenFastNewerRead(
+  orderId: number,
+  sessionId: number,
+  earlierChange: boolean,
+) {
+  const { tracker, store } = trackerFor(table, sim);
+  const { order: copy } = await store.trackOrder(orderId);
+  // The slow check's copy of the order then predates an earlier change.
+  if (earlierChange) await tracker.checkOrder(orderId);
+  sim.setFault(orderId, { latencyMs: 400, times: 1 });
+  const requestsBefore = sim.stats().sessionRequestsByOrder[orderId] ?? 0;
+  const slow = tracker.checkOrder(copy);
+  await waitFor(() => (sim.stats().sessionRequestsByOrder[orderId] ?? 0) > requestsBefore, 5000);
+  sim.setStatus(sessionId, 'completed');
+  const fast = await tracker.checkOrder(orderId);
+  const late = await slow;
+  return { fast, late, record: await store.readOrder(orderId) };
+}
+
+describe('a slow stale read answered after a fast newer one', () => {
+  it('is dropped when the order had no session yet, and the order stays resolved', async () => {
+    const orderId = sim.createOrder();
+    const { id } = sim.createSession(orderId, { status: 'waiting' });
+    const { fast, late, record } = await slowReadThenFastNewerRead(orderId, id, false);
+    expect(fast.outcome).toBe('resolved');
+    expect(late).toMatchObject({ outcome: 'unchanged', stale: 1, tracking: false });
+    expect(late.sessions).toEqual([{ sessionId: id, status: 'completed' }]);
+    expect(record?.history.map((entry) => [entry.previousStatus, entry.status])).toEqual([
+      [null, 'completed'],
+    ]);
+    expect(record?.order.state).toBe('resolved');
+  });
+
+  it('is dropped when the slow check started from a copy older than an earlier change', async () => {
+    const orderId = sim.createOrder();
+    const { id } = sim.createSession(orderId, { status: 'waiting' });
+    const { late, record } = await slowReadThenFastNewerRead(orderId, id, true);
+    expect(late).toMatchObject({ stale: 1, tracking: false });
+    expect(record?.history.map((entry) => [entry.previousStatus, entry.status])).toEqual([
+      [null, 'waiting'],
+      ['waiting', 'completed'],
+    ]);
+    expect(record?.order.state).toBe('resolved');
   });
 });

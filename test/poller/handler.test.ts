@@ -76,6 +76,7 @@ describe('poller handler', () => {
       'OrdersUnchanged',
       'OrdersChanged',
       'Transitions',
+      'StaleObservations',
     ]) {
       expect(output).toContain(`"${metric}"`);
     }

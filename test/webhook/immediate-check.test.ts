@@ -19,7 +19,7 @@ describe('the check at delivery', () => {
     expect(answer.statusCode).toBe(202);
     expect(answer.json).toEqual({
       orderId,
-      tracking: true,
+      tracking: false,
       checked: true,
       sessions: [{ sessionId: session.id, status: 'completed' }],
     });

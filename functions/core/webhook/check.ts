@@ -4,6 +4,8 @@
  * It never fails the webhook: the order is tracked already and the poller checks it later.
  */
 import type { OrderState } from '../model';
+import { describeError } from '../observability';
+import { type ClientLogger, silentLogger } from '../oneentry/http';
 import type { CheckOutcome, CheckResult, Tracker } from '../tracker';
 
 export const DEFAULT_CHECK_BUDGET_MS = 3000;
@@ -15,6 +17,8 @@ export interface SessionStatus {
 
 export interface ImmediateCheck {
   checked: boolean;
+  /** Whether the order is tracked after the check: false when all its sessions had resolved. */
+  tracking: boolean;
   sessions: SessionStatus[];
   /** The tracker's outcome, or why there was none. */
   outcome: CheckOutcome | 'timeout' | 'error';
@@ -23,7 +27,11 @@ export interface ImmediateCheck {
   error?: unknown;
 }
 
-/** The budget ran out; the check may still finish in the background, harmlessly. */
+/**
+ * The budget ran out. The signal cancels the check's upstream call and table writes; a write
+ * already on its way may still land, harmlessly: observations are ordered, so a late answer
+ * is never recorded over a newer one.
+ */
 export class CheckBudgetExceededError extends Error {
   override readonly name = 'CheckBudgetExceededError';
   constructor(readonly budgetMs: number) {
@@ -35,15 +43,27 @@ export async function checkWithinBudget(
   tracker: Pick<Tracker, 'checkOrder'>,
   order: OrderState,
   budgetMs: number,
+  logger: ClientLogger = silentLogger,
 ): Promise<ImmediateCheck> {
   const signal = AbortSignal.timeout(budgetMs);
   const known = sessionsOf(order);
+  const work = tracker.checkOrder(order, { signal });
+  // What the abandoned check does after the budget is logged, never an unhandled rejection.
+  work.catch((error: unknown) => {
+    if (signal.aborted) {
+      logger.warn('Abandoned webhook check failed', {
+        orderId: order.orderId,
+        ...describeError(error),
+      });
+    }
+  });
   try {
-    // The signal stops the upstream call; the race also bounds the table writes after it.
-    const result = await withinSignal(tracker.checkOrder(order, { signal }), signal, budgetMs);
+    // The signal reaches the upstream call and the table calls; the race bounds the rest.
+    const result = await withinSignal(work, signal, budgetMs);
     if (result.outcome === 'failed') {
       return {
         checked: false,
+        tracking: true,
         sessions: sorted(result.sessions),
         outcome: 'failed',
         transitions: 0,
@@ -52,13 +72,14 @@ export async function checkWithinBudget(
     }
     return {
       checked: true,
+      tracking: result.tracking,
       sessions: sorted(result.sessions),
       outcome: result.outcome,
       transitions: result.transitions.length,
     };
   } catch (error) {
     const outcome = error instanceof CheckBudgetExceededError ? 'timeout' : 'error';
-    return { checked: false, sessions: known, outcome, transitions: 0, error };
+    return { checked: false, tracking: true, sessions: known, outcome, transitions: 0, error };
   }
 }
 
@@ -67,8 +88,6 @@ function withinSignal(
   signal: AbortSignal,
   budgetMs: number,
 ): Promise<CheckResult> {
-  // Whatever the abandoned check does later, it must not become an unhandled rejection.
-  work.catch(() => {});
   return new Promise((resolve, reject) => {
     const onAbort = () => reject(new CheckBudgetExceededError(budgetMs));
     if (signal.aborted) return onAbort();

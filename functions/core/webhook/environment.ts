@@ -27,5 +27,5 @@ export async function webhookDependenciesFromEnvironment(
     env,
   );
   const receipts = new ReceiptStore({ client: documentClient, tableName });
-  return { tracker, store, receipts, secrets, auth };
+  return { tracker, store, receipts, secrets, auth, logger };
 }

@@ -18,6 +18,7 @@
 import { createHash } from 'node:crypto';
 import { type HttpAnswer, jsonAnswer, problemAnswer } from '../http-answers';
 import { describeError } from '../observability';
+import type { ClientLogger } from '../oneentry/http';
 import type { ReceiptClaim, ReceiptStore, StoredAnswer } from '../receipts';
 import type { SessionStore } from '../store';
 import type { Tracker } from '../tracker';
@@ -57,12 +58,15 @@ export interface IntakeDependencies {
   checkBudgetMs?: number;
   /** Longest a claim on a webhook id is held without an invocation to finish it. Default 30 s. */
   maxLeaseMs?: number;
+  /** Where an abandoned immediate check reports its late failure. Default: nowhere. */
+  logger?: ClientLogger;
 }
 
 /** The answer to a delivery that was handled: `202`. */
 export interface AcceptedBody {
   orderId: number;
-  tracking: true;
+  /** False when the check found every session resolved: nothing left to watch. */
+  tracking: boolean;
   checked: boolean;
   sessions: SessionStatus[];
 }
@@ -168,10 +172,15 @@ export class WebhookIntake {
   ): Promise<IntakeResult> {
     try {
       const { order } = await this.deps.store.trackOrder(orderId, now);
-      const check = await checkWithinBudget(this.deps.tracker, order, this.checkBudgetMs);
+      const check = await checkWithinBudget(
+        this.deps.tracker,
+        order,
+        this.checkBudgetMs,
+        this.deps.logger,
+      );
       const body: AcceptedBody = {
         orderId,
-        tracking: true,
+        tracking: check.tracking,
         checked: check.checked,
         sessions: check.sessions,
       };
