@@ -128,6 +128,70 @@ describe('npm start', () => {
     expect(await running.exited).toBe(0);
   }, 240_000);
 
+  it('takes a webhook for an order already resolved calmly: no error in later cycles, a new session is tracked', async () => {
+    const { dataDir, env } = await runtimeEnv();
+    const url = `http://127.0.0.1:${env.PORT}`;
+    running = await startLocalRuntime(env);
+    const orderId = sim.createOrder();
+    const first = sim.createSession(orderId, { status: 'completed' });
+    expect(
+      JSON.parse((await sendSignedWebhook({ url, secret: SECRET, orderId })).body),
+    ).toMatchObject({ tracking: false, checked: true });
+    await waitFor(() => resolvedEventsFor(dataDir, orderId).length > 0, 30_000, running.output);
+
+    // The shop sends the webhook again, as shops do: checked at once, left resolved, no error.
+    const again = await sendSignedWebhook({
+      url,
+      secret: SECRET,
+      orderId,
+      event: 'payment.completed',
+    });
+    expect(again.status).toBe(202);
+    expect(JSON.parse(again.body)).toEqual({
+      orderId,
+      tracking: false,
+      checked: true,
+      sessions: [{ sessionId: first.id, status: 'completed' }],
+    });
+    const health = async () =>
+      (await (await fetch(`${url}/health`)).json()) as { lastPoll: { at: string; errors: number } };
+    const cyclesSeen = new Set<string>();
+    await waitFor(
+      async () => {
+        const { lastPoll } = await health();
+        expect(lastPoll.errors).toBe(0);
+        cyclesSeen.add(lastPoll.at);
+        return cyclesSeen.size >= 4;
+      },
+      30_000,
+      running.output,
+    );
+    expect(running.output()).not.toMatch(/poller:|errors [1-9]/);
+    expect((await getOrder(url, orderId)).history.map((entry) => entry.status)).toEqual([
+      'completed',
+    ]);
+
+    // A new pending session on the resolved order: tracking starts again for it.
+    const second = sim.createSession(orderId, { status: 'waiting' });
+    const renewed = await sendSignedWebhook({ url, secret: SECRET, orderId });
+    expect(JSON.parse(renewed.body)).toMatchObject({
+      tracking: true,
+      sessions: [
+        { sessionId: first.id, status: 'completed' },
+        { sessionId: second.id, status: 'waiting' },
+      ],
+    });
+    sim.setStatus(second.id, 'completed');
+    await waitFor(() => resolvedEventsFor(dataDir, orderId).length > 1, 30_000, running.output);
+    expect((await getOrder(url, orderId)).history.map((entry) => entry.status)).toEqual([
+      'completed',
+      'waiting',
+      'completed',
+    ]);
+    running.child.kill('SIGTERM');
+    expect(await running.exited).toBe(0);
+  }, 240_000);
+
   it('loses no transition when killed with SIGKILL in the middle of a cycle', async () => {
     const { dataDir, env: baseEnv } = await runtimeEnv();
     const env = { ...baseEnv, POLL_CONCURRENCY: '2' };
