@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { awsClientConfig } from './aws-clients';
 
 export interface DynamoClientOptions {
   /** Endpoint override (DynamoDB Local). Default: the regional AWS endpoint. */
@@ -15,6 +16,7 @@ export interface DynamoClientOptions {
 export function createDocumentClient(options: DynamoClientOptions = {}): DynamoDBDocumentClient {
   const local = options.endpoint !== undefined;
   const client = new DynamoDBClient({
+    ...awsClientConfig(),
     ...(local
       ? {
           endpoint: options.endpoint,

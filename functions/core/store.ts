@@ -210,7 +210,10 @@ export class SessionStore {
    * index is eventually consistent; writes are guarded by the order's version, so a stale
    * entry costs at most one failed condition.
    */
-  async *listTracked(pageSize = 500): AsyncGenerator<OrderState> {
+  async *listTracked(
+    options: { pageSize?: number; signal?: AbortSignal | undefined } = {},
+  ): AsyncGenerator<OrderState> {
+    const pageSize = options.pageSize ?? 500;
     for (let shard = 0; shard < this.dueShards; shard++) {
       let start: Record<string, unknown> | undefined;
       do {
@@ -224,6 +227,7 @@ export class SessionStore {
             ExclusiveStartKey: start,
             Limit: pageSize,
           }),
+          { abortSignal: options.signal },
         );
         for (const item of page.Items ?? []) {
           const order = strip<OrderState>(item);
@@ -307,6 +311,7 @@ export class SessionStore {
     order: OrderState,
     statuses: StatusModel,
     observedAt: Date = new Date(),
+    signal?: AbortSignal,
   ): Promise<HistoryEntry | undefined> {
     const at = observedAt.toISOString();
     const seq = order.version + 1;
@@ -326,31 +331,35 @@ export class SessionStore {
       pendingSessionIds,
     };
     try {
-      await this.transact(order.orderId, [
-        {
-          Update: {
-            TableName: this.tableName,
-            Key: orderKey(order.orderId),
-            ConditionExpression: '#version = :expected AND #state = :tracking',
-            UpdateExpression:
-              'SET #version = :next, #state = :expired, lastChangedAt = :at REMOVE #dueShard, #dueKey',
-            ExpressionAttributeNames: {
-              '#version': 'version',
-              '#state': 'state',
-              '#dueShard': DUE_INDEX_PARTITION_KEY,
-              '#dueKey': DUE_INDEX_SORT_KEY,
-            },
-            ExpressionAttributeValues: {
-              ':expected': order.version,
-              ':next': seq,
-              ':tracking': 'tracking',
-              ':expired': 'expired',
-              ':at': at,
+      await this.transact(
+        order.orderId,
+        [
+          {
+            Update: {
+              TableName: this.tableName,
+              Key: orderKey(order.orderId),
+              ConditionExpression: '#version = :expected AND #state = :tracking',
+              UpdateExpression:
+                'SET #version = :next, #state = :expired, lastChangedAt = :at REMOVE #dueShard, #dueKey',
+              ExpressionAttributeNames: {
+                '#version': 'version',
+                '#state': 'state',
+                '#dueShard': DUE_INDEX_PARTITION_KEY,
+                '#dueKey': DUE_INDEX_SORT_KEY,
+              },
+              ExpressionAttributeValues: {
+                ':expected': order.version,
+                ':next': seq,
+                ':tracking': 'tracking',
+                ':expired': 'expired',
+                ':at': at,
+              },
             },
           },
-        },
-        this.putHistory(entry, 'expired'),
-      ]);
+          this.putHistory(entry, 'expired'),
+        ],
+        signal,
+      );
       return entry;
     } catch (error) {
       if (error instanceof StaleOrderError) return undefined;

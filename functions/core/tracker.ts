@@ -13,16 +13,30 @@ import { type SessionStore, StaleOrderError } from './store';
 
 /** Where sessions come from: the OneEntry client, or anything that reads like it. */
 export interface SessionSource {
-  getSessionsByOrderId(
-    orderId: number,
-    options?: { signal?: AbortSignal },
-  ): Promise<PaymentSession[]>;
+  getSessionsByOrderId(orderId: number, options?: CheckOptions): Promise<PaymentSession[]>;
+}
+
+/** The caller's deadline, as a signal and as a time; both reach every call a check makes. */
+export interface CheckOptions {
+  /** Aborts the upstream call (retries and backoff included) and the table calls. */
+  signal?: AbortSignal | undefined;
+  /** Epoch ms when the signal fires: a retry that could only start later is not tried. */
+  deadlineAt?: number | undefined;
+}
+
+/** A signal that fires in `budgetMs`, with the time it fires. */
+export function deadlineIn(budgetMs: number): Required<CheckOptions> {
+  const ms = Math.max(0, budgetMs);
+  return { signal: AbortSignal.timeout(ms), deadlineAt: Date.now() + ms };
 }
 
 export interface TrackerSettings {
   /** Upstream checks in flight at once. Default 16. */
   concurrency: number;
-  /** Stop starting checks when less Lambda time than this is left, in ms. Default 10000. */
+  /**
+   * Lambda time kept for the cycle's own end (lease, summary, metrics), in ms: when only this
+   * much is left, in-flight checks are cancelled and none is started. Default 10000.
+   */
   timeMarginMs: number;
   /** Calls a cycle makes before it may judge the upstream down. Default 10. */
   circuitMinCalls: number;
@@ -97,6 +111,8 @@ export interface CycleSummary {
   stale: number;
   /** Checks that failed (upstream or store). */
   errors: number;
+  /** Checks cancelled in flight because the cycle's deadline came. */
+  cancelled: number;
   upstreamCalls: number;
   upstreamFailures: number;
   durationMs: number;
@@ -123,10 +139,7 @@ export class Tracker {
    * `failed` result (the order stays tracked); store failures are thrown. `signal` (the
    * caller's deadline) cancels the upstream call, its retries and the table calls.
    */
-  async checkOrder(
-    target: number | OrderState,
-    options: { signal?: AbortSignal | undefined } = {},
-  ): Promise<CheckResult> {
+  async checkOrder(target: number | OrderState, options: CheckOptions = {}): Promise<CheckResult> {
     const { store, source, statuses } = this.options;
     const { signal } = options;
     let order = typeof target === 'number' ? await store.getOrder(target, { signal }) : target;
@@ -135,7 +148,7 @@ export class Tracker {
     const requestedAt = new Date(this.now());
     let sessions: PaymentSession[];
     try {
-      sessions = await source.getSessionsByOrderId(orderId, { signal });
+      sessions = await source.getSessionsByOrderId(orderId, options);
     } catch (error) {
       if (!(error instanceof OneEntryError)) throw error;
       return {
@@ -198,36 +211,51 @@ export class Tracker {
       return summary;
     }
     const maxAgeMs = this.settings.maxTrackingHours * 3_600_000;
-    const work = this.dueWork(lease.cursor, startedAt, maxAgeMs, summary);
+    // One deadline for the whole cycle: it reaches every upstream attempt, backoff sleep and
+    // table call, so the cycle ends (and reports) with the margin still left.
+    const deadline = deadlineIn(run.remainingTimeMs() - this.settings.timeMarginMs);
+    const { signal } = deadline;
+    const work = this.dueWork(lease.cursor, startedAt, maxAgeMs, summary, signal);
     let stop: CycleStatus | undefined;
     const worker = async () => {
       for (;;) {
         if (stop) return;
-        if (run.remainingTimeMs() < this.settings.timeMarginMs) {
+        if (signal.aborted || run.remainingTimeMs() < this.settings.timeMarginMs) {
           stop = 'time-budget';
           return;
         }
-        const next = await work.next();
+        let next: IteratorResult<{ order: OrderState; expire: boolean }>;
+        try {
+          next = await work.next();
+        } catch (error) {
+          if (!signal.aborted) throw error;
+          stop = 'time-budget';
+          return;
+        }
         if (next.done) return;
         const { order, expire } = next.value;
         try {
           if (expire) {
-            if (
-              await this.options.store.expireOrder(
-                order,
-                this.options.statuses,
-                new Date(this.now()),
-              )
-            ) {
+            const at = new Date(this.now());
+            if (await this.options.store.expireOrder(order, this.options.statuses, at, signal)) {
               summary.expired++;
             }
             continue;
           }
           summary.upstreamCalls++;
-          const result = await this.checkOrder(order);
+          const result = await this.checkOrder(order, deadline);
+          if (result.outcome === 'failed' && signal.aborted) {
+            summary.upstreamCalls--;
+            summary.cancelled++;
+            continue;
+          }
           summary.checked++;
           this.count(summary, result);
         } catch (error) {
+          if (signal.aborted) {
+            summary.cancelled++;
+            continue;
+          }
           summary.errors++;
           this.logger?.error('Order check failed', {
             orderId: order.orderId,
@@ -246,8 +274,9 @@ export class Tracker {
       await Promise.all(Array.from({ length: this.settings.concurrency }, worker));
     } finally {
       await work.return(undefined);
-      summary.status = stop ?? 'completed';
+      summary.status = stop ?? (signal.aborted ? 'time-budget' : 'completed');
       // The cursor only moves when every due check was done, so work cut short is due again.
+      // The release is not bound to the cycle's signal: it runs in the margin kept for it.
       await this.options.leases.release(
         lease,
         summary.status === 'completed' ? startedAt : undefined,
@@ -280,8 +309,9 @@ export class Tracker {
     now: number,
     maxAgeMs: number,
     summary: CycleSummary,
+    signal: AbortSignal,
   ): AsyncGenerator<{ order: OrderState; expire: boolean }> {
-    for await (const order of this.options.store.listTracked()) {
+    for await (const order of this.options.store.listTracked({ signal })) {
       summary.tracked++;
       const since = Date.parse(order.trackedSince);
       if (now - since >= maxAgeMs) {
@@ -308,6 +338,7 @@ export function emptyCycleSummary(status: CycleStatus): CycleSummary {
     expired: 0,
     stale: 0,
     errors: 0,
+    cancelled: 0,
     upstreamCalls: 0,
     upstreamFailures: 0,
     durationMs: 0,

@@ -31,6 +31,7 @@ export function emitCycleMetrics(metrics: Metrics, summary: CycleSummary): void 
   metrics.addMetric('OrdersExpired', MetricUnit.Count, summary.expired);
   metrics.addMetric('StaleObservations', MetricUnit.Count, summary.stale);
   metrics.addMetric('CheckErrors', MetricUnit.Count, summary.errors);
+  metrics.addMetric('ChecksCancelled', MetricUnit.Count, summary.cancelled);
   metrics.addMetric('UpstreamCalls', MetricUnit.Count, summary.upstreamCalls);
   metrics.addMetric('UpstreamFailures', MetricUnit.Count, summary.upstreamFailures);
   metrics.addMetric('CycleDurationMs', MetricUnit.Milliseconds, summary.durationMs);

@@ -6,6 +6,7 @@ import {
   OneEntryInvalidPayloadError,
   OneEntryTimeoutError,
 } from '../../functions/core/oneentry/errors';
+import { deadlineIn } from '../../functions/core/tracker';
 import { type Simulator, startSimulator } from '../../infra/simulator/simulator';
 import { clientWith, newTestDeviceId, seedFor, sharedAuth } from '../support/auth';
 import { createTestTable } from '../support/dynamo';
@@ -154,6 +155,33 @@ describe('OneEntryClient retries', () => {
       }),
     ).rejects.toBeInstanceOf(OneEntryTimeoutError);
     expect(performance.now() - started).toBeLessThan(4000);
+  });
+
+  it('fails at once when Retry-After is longer than the time left before the caller deadline', async () => {
+    const orderId = orderWith('waiting');
+    sim.setFault(orderId, { status: 503, retryAfterSeconds: 3 });
+    const deadline = deadlineIn(1500);
+    const started = performance.now();
+    await expect(client().getSessionsByOrderId(orderId, deadline)).rejects.toMatchObject({
+      status: 503,
+    });
+    expect(performance.now() - started).toBeLessThan(1500);
+    expect(deadline.signal.aborted).toBe(false);
+    expect(sim.stats().sessionRequestsByOrder[orderId]).toBe(1);
+  });
+
+  it('stops a backoff sleep at the caller deadline', async () => {
+    const orderId = orderWith('waiting');
+    sim.setFault(orderId, { status: 503 });
+    const started = performance.now();
+    await expect(
+      client({ baseDelayMs: 60_000, maxDelayMs: 60_000, random: () => 1 }).getSessionsByOrderId(
+        orderId,
+        { signal: AbortSignal.timeout(200) },
+      ),
+    ).rejects.toBeInstanceOf(OneEntryTimeoutError);
+    expect(performance.now() - started).toBeLessThan(4000);
+    expect(sim.stats().sessionRequestsByOrder[orderId]).toBe(1);
   });
 
   it.each([400, 403, 422])('does not retry HTTP %i', async (status) => {

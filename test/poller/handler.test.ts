@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { LeaseStore } from '../../functions/core/lease';
 import { createLogger, createMetrics } from '../../functions/core/observability';
 import { OneEntryClient } from '../../functions/core/oneentry/client';
@@ -101,6 +101,55 @@ describe('poller handler', () => {
       expect(items).not.toContain(secret);
     }
   });
+
+  it('returns within the deadline with its summary when OneEntry hangs, in a 60 s invocation', async () => {
+    const table = await createTestTable('poller-deadline');
+    onTestFinished(() => table.drop());
+    const orderIds = Array.from({ length: 3 }, () => sim.createOrder());
+    for (const orderId of orderIds) sim.createSession(orderId, { status: 'waiting' });
+    const store = new SessionStore({ client: table.client, tableName: table.tableName });
+    for (const orderId of orderIds) await store.trackOrder(orderId);
+    const logger = createLogger('poller');
+    // Production defaults: 5 s per attempt, 4 attempts, backoff: one check alone could take 20 s.
+    const client = new OneEntryClient({
+      baseUrl: sim.url,
+      appToken: sim.appToken,
+      ...sim.issueTokens(),
+    });
+    const tracker = new Tracker({
+      store,
+      leases: new LeaseStore(table.client, table.tableName),
+      source: client,
+      statuses: new StatusModel(['waiting']),
+      logger,
+      settings: { timeMarginMs: 10_000 },
+    });
+    const handler = createPollerHandler({
+      logger,
+      metrics: createMetrics(),
+      tracker: async () => tracker,
+    });
+    sim.setFault('global', { hang: true });
+    // A 60 s invocation that has used 48 s already: 12 s left, 2 s of them before the margin.
+    const context = lambdaContext('poller', 60_000);
+    const invokedAt = Date.now() - 48_000;
+    context.getRemainingTimeInMillis = () => Math.max(0, invokedAt + 60_000 - Date.now());
+
+    const startedAt = Date.now();
+    const { result, output } = await captureOutput(() => handler({}, context));
+    sim.clearFaults();
+
+    expect(Date.now() - startedAt).toBeLessThan(12_000);
+    expect(context.getRemainingTimeInMillis()).toBeGreaterThan(0);
+    expect(result).toMatchObject({ status: 'time-budget', cancelled: 3, checked: 0, errors: 0 });
+    const summaryLine = output.split('\n').find((line) => line.includes('Poll cycle finished'));
+    expect(JSON.parse(summaryLine!)).toMatchObject({ status: 'time-budget', cancelled: 3 });
+    expect(output).toContain('"ChecksCancelled":3');
+    expect(output).toContain('"CyclesStoppedEarly":1');
+    // The lease was released: the next cycle runs at once.
+    const next = await tracker.runCycle({ owner: 'next', remainingTimeMs: () => 60_000 });
+    expect(next).toMatchObject({ status: 'completed', checked: 3 });
+  }, 30_000);
 });
 
 describe('poller handler and the shared OneEntry sign-in', () => {

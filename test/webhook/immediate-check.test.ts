@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type Harness, newOrderId, startHarness } from './harness';
+import { type Harness, newOrderId, silentLogger, startHarness } from './harness';
 
 let h: Harness;
 
@@ -97,5 +97,35 @@ describe('the check at delivery', () => {
     expect(answer.statusCode).toBe(202);
     expect(answer.json).toMatchObject({ checked: false });
     expect((await h.store.getOrder(orderId))?.state).toBe('tracking');
+  });
+
+  it('logs the failure of a check it abandoned, rather than swallowing it', async () => {
+    const warnings: unknown[][] = [];
+    const logger = silentLogger();
+    logger.warn = (...args: unknown[]) => void warnings.push(args);
+    let lateFailure: (() => void) | undefined;
+    const invoke = h.handler({
+      checkBudgetMs: 100,
+      logger,
+      tracker: {
+        checkOrder: (_order, options) =>
+          new Promise((_resolve, reject) => {
+            options?.signal?.addEventListener('abort', () => {
+              lateFailure = () => reject(new Error('DynamoDB refused the late write'));
+            });
+          }),
+      },
+    });
+    const orderId = newOrderId();
+    const answer = await invoke(h.signedEvent({ orderId }));
+    expect(answer.json).toMatchObject({ checked: false, tracking: true });
+    lateFailure?.();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(warnings).toEqual([
+      [
+        'Abandoned webhook check failed',
+        { orderId, errorType: 'Error', error: 'DynamoDB refused the late write' },
+      ],
+    ]);
   });
 });

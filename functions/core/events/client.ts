@@ -1,4 +1,5 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { awsClientConfig } from '../aws-clients';
 
 export interface EventBridgeClientOptions {
   /** Endpoint override (a local stand-in). Default: the regional AWS endpoint. */
@@ -14,10 +15,14 @@ export interface EventBridgeClientOptions {
 export function createEventBridgeClient(options: EventBridgeClientOptions = {}): EventBridgeClient {
   if (options.endpoint !== undefined) {
     return new EventBridgeClient({
+      ...awsClientConfig(),
       endpoint: options.endpoint,
       region: options.region ?? 'local',
       credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     });
   }
-  return new EventBridgeClient(options.region ? { region: options.region } : {});
+  return new EventBridgeClient({
+    ...awsClientConfig(),
+    ...(options.region ? { region: options.region } : {}),
+  });
 }

@@ -45,6 +45,11 @@ export interface OneEntryClientOptions {
 export interface RequestOptions {
   /** Aborts the call, retries included; the caller's overall deadline. */
   signal?: AbortSignal | undefined;
+  /**
+   * When the caller's time is up (epoch ms): a retry that could only start after it (a long
+   * `Retry-After` or backoff) fails the call at once instead of waiting for the abort.
+   */
+  deadlineAt?: number | undefined;
 }
 
 /**
@@ -135,6 +140,9 @@ export class OneEntryClient {
             : undefined;
         if (retryAfter !== undefined && retryAfter > this.maxRetryAfterMs) throw error;
         const delay = retryAfter ?? this.backoff(attempt);
+        if (options.deadlineAt !== undefined && Date.now() + delay >= options.deadlineAt) {
+          throw error;
+        }
         this.logger.debug('OneEntry call failed; retrying', {
           orderId,
           attempt,

@@ -6,7 +6,7 @@
 import type { OrderState } from '../model';
 import { describeError } from '../observability';
 import { type ClientLogger, silentLogger } from '../oneentry/http';
-import type { CheckOutcome, CheckResult, Tracker } from '../tracker';
+import { type CheckOutcome, type CheckResult, deadlineIn, type Tracker } from '../tracker';
 
 export const DEFAULT_CHECK_BUDGET_MS = 3000;
 
@@ -45,9 +45,10 @@ export async function checkWithinBudget(
   budgetMs: number,
   logger: ClientLogger = silentLogger,
 ): Promise<ImmediateCheck> {
-  const signal = AbortSignal.timeout(budgetMs);
+  const deadline = deadlineIn(budgetMs);
+  const { signal } = deadline;
   const known = sessionsOf(order);
-  const work = tracker.checkOrder(order, { signal });
+  const work = tracker.checkOrder(order, deadline);
   // What the abandoned check does after the budget is logged, never an unhandled rejection.
   work.catch((error: unknown) => {
     if (signal.aborted) {
