@@ -13,6 +13,7 @@ import { type Simulator, startSimulator } from '../../infra/simulator/simulator'
 import { newTestDeviceId, seedFor, sharedAuth } from '../support/auth';
 import { captureOutput } from '../support/capture-output';
 import { createTestTable, type TestTable } from '../support/dynamo';
+import { trackerFor } from '../support/tracker';
 
 let sim: Simulator;
 let table: TestTable;
@@ -107,8 +108,6 @@ describe('poller handler', () => {
     onTestFinished(() => table.drop());
     const orderIds = Array.from({ length: 3 }, () => sim.createOrder());
     for (const orderId of orderIds) sim.createSession(orderId, { status: 'waiting' });
-    const store = new SessionStore({ client: table.client, tableName: table.tableName });
-    for (const orderId of orderIds) await store.trackOrder(orderId);
     const logger = createLogger('poller');
     // Production defaults: 5 s per attempt, 4 attempts, backoff: one check alone could take 20 s.
     const client = new OneEntryClient({
@@ -116,14 +115,13 @@ describe('poller handler', () => {
       appToken: sim.appToken,
       ...sim.issueTokens(),
     });
-    const tracker = new Tracker({
-      store,
-      leases: new LeaseStore(table.client, table.tableName),
-      source: client,
-      statuses: new StatusModel(['waiting']),
-      logger,
-      settings: { timeMarginMs: 10_000 },
-    });
+    const { tracker, store } = trackerFor(
+      table,
+      sim,
+      { timeMarginMs: 10_000 },
+      { source: client, logger },
+    );
+    for (const orderId of orderIds) await store.trackOrder(orderId);
     const handler = createPollerHandler({
       logger,
       metrics: createMetrics(),
