@@ -1,18 +1,43 @@
 /**
  * A lease in the table so that overlapping poller invocations never work on the same orders.
- * It also keeps the cursor: the start of the last cycle that finished all its due work.
+ * It also keeps the poller's place in each band of order age: the cursor (the start of the
+ * band's last pass that finished all its due work) and how far an unfinished pass got.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ENTITY, ENTITY_ATTRIBUTE, leaseKey, TTL_ATTRIBUTE } from './table';
+import { UpdateBuilder } from './update-expression';
 
 export interface Lease {
   name: string;
   owner: string;
   /** Epoch ms until which the lease is held. */
   until: number;
-  /** Epoch ms; every check due up to it has been done. Undefined before the first full cycle. */
-  cursor: number | undefined;
+  /** Where the poller stands in each band of order age (keyed by the band's index). */
+  bands: Record<string, BandProgress>;
+}
+
+/**
+ * Where the poller stands in one band of order age (see `due-work.ts`).
+ */
+export interface BandProgress {
+  /** Epoch ms; every check of the band due up to it was done. Absent before its first full pass. */
+  cursor?: number | undefined;
+  /** The band's pass that a cut-short cycle left unfinished, if any. */
+  pass?: PassProgress | undefined;
+}
+
+/**
+ * How far a pass over a band got. A pass reads the band's part of the due index youngest
+ * first, shard by shard: everything before `shard`, and in `shard` every key from `after` up,
+ * is done.
+ */
+export interface PassProgress {
+  /** Epoch ms: the start of the cycle that began the pass (the band's cursor once it ends). */
+  startedAt: number;
+  shard: number;
+  /** Due-index key of the last order done in `shard`; none yet when absent. */
+  after?: string | undefined;
 }
 
 /** Lease items outlive their use by a day, then DynamoDB's TTL removes them. */
@@ -54,12 +79,12 @@ export class LeaseStore {
           ReturnValues: 'ALL_NEW',
         }),
       );
-      const cursor = result.Attributes?.cursor;
+      const bands = result.Attributes?.bands;
       return {
         name,
         owner,
         until: now + durationMs,
-        cursor: typeof cursor === 'number' ? cursor : undefined,
+        bands: typeof bands === 'object' && bands !== null ? (bands as Lease['bands']) : {},
       };
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return undefined;
@@ -67,26 +92,16 @@ export class LeaseStore {
     }
   }
 
-  /** Frees the lease, moving the cursor when the cycle finished. A lost lease is left alone. */
-  async release(lease: Lease, cursor?: number): Promise<boolean> {
+  /** Frees the lease, keeping where the cycle left each band. A lost lease is left alone. */
+  async release(lease: Lease, bands?: Lease['bands']): Promise<boolean> {
+    const update = new UpdateBuilder().whenEquals('owner', lease.owner).set('leaseUntil', 0);
+    if (bands) update.set('bands', bands);
     try {
       await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: leaseKey(lease.name),
-          ConditionExpression: '#owner = :owner',
-          UpdateExpression:
-            cursor === undefined ? 'SET #until = :zero' : 'SET #until = :zero, #cursor = :cursor',
-          ExpressionAttributeNames: {
-            '#owner': 'owner',
-            '#until': 'leaseUntil',
-            ...(cursor === undefined ? {} : { '#cursor': 'cursor' }),
-          },
-          ExpressionAttributeValues: {
-            ':owner': lease.owner,
-            ':zero': 0,
-            ...(cursor === undefined ? {} : { ':cursor': cursor }),
-          },
+          ...update.build(),
         }),
       );
       return true;

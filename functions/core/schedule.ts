@@ -16,8 +16,11 @@
  */
 const MINUTE = 60_000;
 
+/** Orders younger than this are checked at every cycle (the first band). */
+export const YOUNG_AGE_MS = 10 * MINUTE;
+
 export const POLL_BANDS: readonly { untilAgeMs: number; stepMs: number }[] = [
-  { untilAgeMs: 10 * MINUTE, stepMs: 0 },
+  { untilAgeMs: YOUNG_AGE_MS, stepMs: 0 },
   { untilAgeMs: 60 * MINUTE, stepMs: MINUTE },
   { untilAgeMs: 6 * 60 * MINUTE, stepMs: 5 * MINUTE },
   { untilAgeMs: Number.POSITIVE_INFINITY, stepMs: 15 * MINUTE },

@@ -27,6 +27,7 @@ import {
   DUE_INDEX_PARTITION_KEY,
   DUE_INDEX_SORT_KEY,
   dueShardName,
+  dueSortKey,
   ENTITY,
   ENTITY_ATTRIBUTE,
   historySortKey,
@@ -80,6 +81,19 @@ export interface RecordOptions {
   signal?: AbortSignal | undefined;
 }
 
+/** Part of one shard of the due index: keys above (younger than) and/or below (older than) a bound. */
+export interface DueRange {
+  shard: number;
+  above?: string | undefined;
+  below?: string | undefined;
+}
+
+export interface DueOrder {
+  order: OrderState;
+  /** The order's key in the due index: its place in the youngest-first order. */
+  dueKey: string;
+}
+
 export interface OrderRecord {
   order: OrderState;
   history: HistoryEntry[];
@@ -112,7 +126,8 @@ function isConflict(error: unknown): boolean {
 export class SessionStore {
   readonly tableName: string;
   private readonly client: DynamoDBDocumentClient;
-  private readonly dueShards: number;
+  /** Shards of the due index. */
+  readonly dueShards: number;
 
   constructor(options: SessionStoreOptions) {
     this.client = options.client;
@@ -211,31 +226,58 @@ export class SessionStore {
    * entry costs at most one failed condition.
    */
   async *listTracked(
-    options: { pageSize?: number; signal?: AbortSignal | undefined } = {},
+    options: { signal?: AbortSignal | undefined } = {},
   ): AsyncGenerator<OrderState> {
-    const pageSize = options.pageSize ?? 500;
     for (let shard = 0; shard < this.dueShards; shard++) {
-      let start: Record<string, unknown> | undefined;
-      do {
-        const page = await this.client.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            IndexName: DUE_INDEX,
-            KeyConditionExpression: '#shard = :shard',
-            ExpressionAttributeNames: { '#shard': DUE_INDEX_PARTITION_KEY },
-            ExpressionAttributeValues: { ':shard': dueShardName(shard) },
-            ExclusiveStartKey: start,
-            Limit: pageSize,
-          }),
-          { abortSignal: options.signal },
-        );
-        for (const item of page.Items ?? []) {
-          const order = strip<OrderState>(item);
-          if (order.state === 'tracking') yield order;
-        }
-        start = page.LastEvaluatedKey;
-      } while (start);
+      for await (const { order } of this.listDue({ shard }, options)) yield order;
     }
+  }
+
+  /**
+   * One shard of the due index, youngest first (by `dueKey`, which starts with
+   * `trackedSince`), optionally only above or below a key. Read in pages, never a Scan.
+   */
+  async *listDue(
+    range: DueRange,
+    options: { pageSize?: number; signal?: AbortSignal | undefined } = {},
+  ): AsyncGenerator<DueOrder> {
+    // Bounds are instants (no `#`), never equal to a key: BETWEEN's inclusiveness is moot.
+    const bound =
+      range.above !== undefined && range.below !== undefined
+        ? { condition: ' AND #key BETWEEN :above AND :below', values: range }
+        : range.above !== undefined
+          ? { condition: ' AND #key > :above', values: { above: range.above } }
+          : range.below !== undefined
+            ? { condition: ' AND #key < :below', values: { below: range.below } }
+            : undefined;
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: DUE_INDEX,
+          KeyConditionExpression: `#shard = :shard${bound?.condition ?? ''}`,
+          ExpressionAttributeNames: {
+            '#shard': DUE_INDEX_PARTITION_KEY,
+            ...(bound ? { '#key': DUE_INDEX_SORT_KEY } : {}),
+          },
+          ExpressionAttributeValues: {
+            ':shard': dueShardName(range.shard),
+            ...(bound?.values.above === undefined ? {} : { ':above': bound.values.above }),
+            ...(bound?.values.below === undefined ? {} : { ':below': bound.values.below }),
+          },
+          ScanIndexForward: false,
+          ExclusiveStartKey: start,
+          Limit: options.pageSize ?? 500,
+        }),
+        { abortSignal: options.signal },
+      );
+      for (const item of page.Items ?? []) {
+        const order = strip<OrderState>(item);
+        if (order.state === 'tracking') yield { order, dueKey: String(item[DUE_INDEX_SORT_KEY]) };
+      }
+      start = page.LastEvaluatedKey;
+    } while (start);
   }
 
   /**
@@ -387,7 +429,7 @@ export class SessionStore {
   private dueIndexKeys(orderId: number, trackedSince: string) {
     return {
       [DUE_INDEX_PARTITION_KEY]: dueShardName(orderId % this.dueShards),
-      [DUE_INDEX_SORT_KEY]: `${trackedSince}#${orderId}`,
+      [DUE_INDEX_SORT_KEY]: dueSortKey(trackedSince, orderId),
     };
   }
 

@@ -79,6 +79,12 @@ export const credentialsKey = () => ({
 
 export const dueShardName = (shard: number) => `TRACKING#${shard}`;
 
+/**
+ * An order's key in the due index: its tracking start first, so the index reads in order of
+ * age, and any ISO-8601 instant is a bound between older and younger orders.
+ */
+export const dueSortKey = (trackedSince: string, orderId: number) => `${trackedSince}#${orderId}`;
+
 /** The `CreateTable` input for DynamoDB Local and tests, equal in shape to the CDK table. */
 export function createTableInput(tableName: string): CreateTableCommandInput {
   return {

@@ -3,11 +3,11 @@
  * Lambda: the poller and webhook handlers, the local runtime and the tests all drive it.
  */
 
+import { type DueItem, DueWork } from './due-work';
 import type { LeaseStore } from './lease';
 import type { HistoryEntry, OrderState, PaymentSession, SessionSnapshot } from './model';
 import { OneEntryError } from './oneentry/errors';
 import type { ClientLogger } from './oneentry/http';
-import { isDue } from './schedule';
 import type { StatusModel } from './status';
 import { type SessionStore, StaleOrderError } from './store';
 
@@ -210,12 +210,19 @@ export class Tracker {
       summary.status = 'lease-held';
       return summary;
     }
-    const maxAgeMs = this.settings.maxTrackingHours * 3_600_000;
     // One deadline for the whole cycle: it reaches every upstream attempt, backoff sleep and
     // table call, so the cycle ends (and reports) with the margin still left.
     const deadline = deadlineIn(run.remainingTimeMs() - this.settings.timeMarginMs);
     const { signal } = deadline;
-    const work = this.dueWork(lease.cursor, startedAt, maxAgeMs, summary, signal);
+    const due = new DueWork({
+      store: this.options.store,
+      lease,
+      now: startedAt,
+      maxAgeMs: this.settings.maxTrackingHours * 3_600_000,
+      counts: summary,
+      signal,
+    });
+    const work = due.items();
     let stop: CycleStatus | undefined;
     const worker = async () => {
       for (;;) {
@@ -224,7 +231,7 @@ export class Tracker {
           stop = 'time-budget';
           return;
         }
-        let next: IteratorResult<{ order: OrderState; expire: boolean }>;
+        let next: IteratorResult<DueItem>;
         try {
           next = await work.next();
         } catch (error) {
@@ -233,35 +240,7 @@ export class Tracker {
           return;
         }
         if (next.done) return;
-        const { order, expire } = next.value;
-        try {
-          if (expire) {
-            const at = new Date(this.now());
-            if (await this.options.store.expireOrder(order, this.options.statuses, at, signal)) {
-              summary.expired++;
-            }
-            continue;
-          }
-          summary.upstreamCalls++;
-          const result = await this.checkOrder(order, deadline);
-          if (result.outcome === 'failed' && signal.aborted) {
-            summary.upstreamCalls--;
-            summary.cancelled++;
-            continue;
-          }
-          summary.checked++;
-          this.count(summary, result);
-        } catch (error) {
-          if (signal.aborted) {
-            summary.cancelled++;
-            continue;
-          }
-          summary.errors++;
-          this.logger?.error('Order check failed', {
-            orderId: order.orderId,
-            error: error instanceof Error ? error.message : String(error),
-          });
-        }
+        if (await this.handle(next.value, summary, deadline)) due.finish(next.value);
         if (
           summary.upstreamCalls >= this.settings.circuitMinCalls &&
           summary.upstreamFailures / summary.upstreamCalls > this.settings.circuitFailureRatio
@@ -274,16 +253,51 @@ export class Tracker {
       await Promise.all(Array.from({ length: this.settings.concurrency }, worker));
     } finally {
       await work.return(undefined);
-      summary.status = stop ?? (signal.aborted ? 'time-budget' : 'completed');
-      // The cursor only moves when every due check was done, so work cut short is due again.
+      summary.status = stop ?? (signal.aborted || !due.complete ? 'time-budget' : 'completed');
       // The release is not bound to the cycle's signal: it runs in the margin kept for it.
-      await this.options.leases.release(
-        lease,
-        summary.status === 'completed' ? startedAt : undefined,
-      );
+      await this.options.leases.release(lease, due.progress());
       summary.durationMs = this.now() - startedAt;
     }
     return summary;
+  }
+
+  /** Checks or expires one due order. False when the deadline cancelled it. */
+  private async handle(
+    { order, expire }: DueItem,
+    summary: CycleSummary,
+    deadline: Required<CheckOptions>,
+  ): Promise<boolean> {
+    const { signal } = deadline;
+    try {
+      if (expire) {
+        const at = new Date(this.now());
+        if (await this.options.store.expireOrder(order, this.options.statuses, at, signal)) {
+          summary.expired++;
+        }
+        return true;
+      }
+      summary.upstreamCalls++;
+      const result = await this.checkOrder(order, deadline);
+      if (result.outcome === 'failed' && signal.aborted) {
+        summary.upstreamCalls--; // cancelled by the deadline, not a call OneEntry failed
+        summary.cancelled++;
+        return false;
+      }
+      summary.checked++;
+      this.count(summary, result);
+    } catch (error) {
+      if (signal.aborted) {
+        if (!expire) summary.upstreamCalls--;
+        summary.cancelled++;
+        return false;
+      }
+      summary.errors++;
+      this.logger?.error('Order check failed', {
+        orderId: order.orderId,
+        error: error instanceof Error ? error.message : String(error),
+      });
+    }
+    return true;
   }
 
   private count(summary: CycleSummary, result: CheckResult): void {
@@ -302,25 +316,6 @@ export class Tracker {
     else summary.changed++;
     summary.transitions += result.transitions.length;
     summary.resolved += result.transitions.filter((entry) => entry.resolved).length;
-  }
-
-  private async *dueWork(
-    cursor: number | undefined,
-    now: number,
-    maxAgeMs: number,
-    summary: CycleSummary,
-    signal: AbortSignal,
-  ): AsyncGenerator<{ order: OrderState; expire: boolean }> {
-    for await (const order of this.options.store.listTracked({ signal })) {
-      summary.tracked++;
-      const since = Date.parse(order.trackedSince);
-      if (now - since >= maxAgeMs) {
-        yield { order, expire: true };
-      } else if (isDue(since, now, cursor)) {
-        summary.due++;
-        yield { order, expire: false };
-      }
-    }
   }
 }
 

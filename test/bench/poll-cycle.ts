@@ -3,11 +3,19 @@
  * simulator answering with a fixed latency. Prints one JSON object on stdout.
  *
  *   npm run bench -- --orders 2000 --concurrency 32 --latency 50
+ *   npm run bench -- --backlog [--capacity 200]
  *
  * The measured cycle is the second one: the first records every session's first observation
  * (a write each, by design), the second is the steady state the poller spends its life in,
- * where nothing changed and nothing should be written.
+ * where nothing changed and nothing should be written. Then a race: slow checks read a tenth
+ * of the orders, the sessions complete, a poll cycle records that first, and the slow answers
+ * arrive last (`staleDropped` counts them, none may be recorded).
+ *
+ * `--backlog` instead plays 15 cycles, one simulated minute apart, each able to check only
+ * `--capacity` orders, starting with twice that much due, and reports the worst wait of a
+ * young order in cycles (1: checked at every cycle) and of older ones in their intervals.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { createDocumentClient } from '../../functions/core/dynamo';
@@ -19,12 +27,15 @@ import { createTableInput, PARTITION_KEY } from '../../functions/core/table';
 import { Tracker } from '../../functions/core/tracker';
 import { startDynamoDbLocal } from '../../infra/local/dynamodb-local';
 import { startSimulator } from '../../infra/simulator/simulator';
+import { runBacklog } from '../support/backlog';
 
 const { values } = parseArgs({
   options: {
     orders: { type: 'string', default: '2000' },
     concurrency: { type: 'string', default: '32' },
     latency: { type: 'string', default: '50' },
+    backlog: { type: 'boolean', default: false },
+    capacity: { type: 'string', default: '200' },
   },
 });
 const orders = Number(values.orders);
@@ -63,62 +74,117 @@ try {
   );
 
   const store = new SessionStore({ client, tableName });
-  progress(`seeding ${orders} orders`);
-  const ids = Array.from({ length: orders }, () => {
-    const orderId = sim.createOrder();
-    sim.createSession(orderId, { status: 'waiting', amount: 10 });
-    return orderId;
+  const leases = new LeaseStore(client, tableName);
+  const oneEntry = new OneEntryClient({
+    baseUrl: sim.url,
+    appToken: sim.appToken,
+    ...sim.issueTokens(),
   });
-  for (let start = 0; start < ids.length; start += 50) {
-    await Promise.all(ids.slice(start, start + 50).map((orderId) => store.trackOrder(orderId)));
-  }
-
-  const tracker = new Tracker({
-    store,
-    leases: new LeaseStore(client, tableName),
-    source: new OneEntryClient({ baseUrl: sim.url, appToken: sim.appToken, ...sim.issueTokens() }),
-    statuses: new StatusModel(['waiting']),
-    settings: { concurrency },
-  });
-  const plentyOfTime = () => 15 * 60_000;
   sim.setFault('global', { latencyMs: upstreamLatencyMs });
-
-  progress('warm-up cycle (first observations)');
-  const warmUp = await tracker.runCycle({ owner: 'bench', remainingTimeMs: plentyOfTime });
-  if (warmUp.transitions !== orders)
-    throw new Error(`warm-up recorded ${warmUp.transitions} of ${orders}`);
-
-  for (const key of Object.keys(requests)) delete requests[key];
-  writesOutsideLease = 0;
-  progress('measured cycle');
-  const rssBefore = process.memoryUsage().rss;
-  const started = performance.now();
-  const summary = await tracker.runCycle({ owner: 'bench', remainingTimeMs: plentyOfTime });
-  const wallMs = performance.now() - started;
-
-  const checksPerSec = summary.checked / (wallMs / 1000);
-  const idealChecksPerSec = concurrency / (upstreamLatencyMs / 1000);
-  const result = {
-    orders,
-    concurrency,
-    upstreamLatencyMs,
-    checked: summary.checked,
-    unchanged: summary.unchanged,
-    wallMs: Math.round(wallMs),
-    checksPerSec: Math.round(checksPerSec * 10) / 10,
-    idealChecksPerSec: Math.round(idealChecksPerSec * 10) / 10,
-    efficiency: Math.round((checksPerSec / idealChecksPerSec) * 1000) / 1000,
-    dynamoRequests: requests,
-    writesForUnchanged: writesOutsideLease,
-    scans: requests.Scan ?? 0,
-    rssMb: Math.round(process.memoryUsage().rss / 1e6),
-    rssGrowthMb: Math.round((process.memoryUsage().rss - rssBefore) / 1e6),
-  };
-  process.stdout.write(`${JSON.stringify(result)}\n`);
-  if (summary.status !== 'completed' || summary.checked !== orders) {
-    throw new Error(`cycle ended ${summary.status} after ${summary.checked} checks`);
+  if (values.backlog) {
+    progress(`backlog: twice ${values.capacity} checks due, 15 cycles`);
+    const report = await runBacklog({
+      store,
+      leases,
+      source: oneEntry,
+      createOrder: () => {
+        const orderId = sim.createOrder();
+        sim.createSession(orderId, { status: 'waiting', amount: 10 });
+        return orderId;
+      },
+      capacity: Number(values.capacity),
+      cycles: 15,
+      concurrency,
+    });
+    process.stdout.write(`${JSON.stringify({ upstreamLatencyMs, concurrency, ...report })}\n`);
+  } else {
+    await steadyCycleAndRace(store, leases, oneEntry);
   }
   client.destroy();
+
+  async function steadyCycleAndRace(
+    store: SessionStore,
+    leases: LeaseStore,
+    oneEntry: OneEntryClient,
+  ): Promise<void> {
+    progress(`seeding ${orders} orders`);
+    const ids = Array.from({ length: orders }, () => {
+      const orderId = sim.createOrder();
+      const { id } = sim.createSession(orderId, { status: 'waiting', amount: 10 });
+      return { orderId, sessionId: id };
+    });
+    for (let start = 0; start < ids.length; start += 50) {
+      await Promise.all(
+        ids.slice(start, start + 50).map(({ orderId }) => store.trackOrder(orderId)),
+      );
+    }
+    const tracker = new Tracker({
+      store,
+      leases,
+      source: oneEntry,
+      statuses: new StatusModel(['waiting', 'processing']),
+      settings: { concurrency },
+    });
+    const plentyOfTime = () => 15 * 60_000;
+
+    progress('warm-up cycle (first observations)');
+    const warmUp = await tracker.runCycle({ owner: 'bench', remainingTimeMs: plentyOfTime });
+    if (warmUp.transitions !== orders)
+      throw new Error(`warm-up recorded ${warmUp.transitions} of ${orders}`);
+
+    for (const key of Object.keys(requests)) delete requests[key];
+    writesOutsideLease = 0;
+    progress('measured cycle');
+    const rssBefore = process.memoryUsage().rss;
+    const started = performance.now();
+    const summary = await tracker.runCycle({ owner: 'bench', remainingTimeMs: plentyOfTime });
+    const wallMs = performance.now() - started;
+    const measuredRequests = { ...requests };
+    const writesForUnchanged = writesOutsideLease;
+    if (summary.status !== 'completed' || summary.checked !== orders) {
+      throw new Error(`cycle ended ${summary.status} after ${summary.checked} checks`);
+    }
+
+    // The slow checks read `processing` (a change their copy of the order lacks), the cycle
+    // reads and records `completed`; the slow answers conflict, re-decide and are dropped.
+    progress('race: slow stale reads answered after a cycle recorded newer ones');
+    // The youngest orders: the cycle checks them first, well before the slow answers arrive.
+    const raced = ids.slice(-Math.max(1, Math.floor(orders / 10)));
+    for (const { orderId } of raced) sim.setFault(orderId, { latencyMs: 2000, times: 1 });
+    for (const { sessionId } of raced) sim.setStatus(sessionId, 'processing');
+    const before = sim.stats().sessionRequests;
+    const slow = raced.map(({ orderId }) => tracker.checkOrder(orderId));
+    while (sim.stats().sessionRequests - before < raced.length) await delay(10);
+    for (const { sessionId } of raced) sim.setStatus(sessionId, 'completed');
+    const raceCycle = await tracker.runCycle({ owner: 'bench', remainingTimeMs: plentyOfTime });
+    const late = await Promise.all(slow);
+    const staleDropped = late.reduce((sum, result) => sum + result.stale, 0) + raceCycle.stale;
+    const reopened = late.filter((result) => result.transitions.length > 0).length;
+    if (reopened > 0) throw new Error(`${reopened} stale answers were recorded`);
+
+    const checksPerSec = summary.checked / (wallMs / 1000);
+    const idealChecksPerSec = concurrency / (upstreamLatencyMs / 1000);
+    const result = {
+      orders,
+      concurrency,
+      upstreamLatencyMs,
+      checked: summary.checked,
+      unchanged: summary.unchanged,
+      wallMs: Math.round(wallMs),
+      checksPerSec: Math.round(checksPerSec * 10) / 10,
+      idealChecksPerSec: Math.round(idealChecksPerSec * 10) / 10,
+      efficiency: Math.round((checksPerSec / idealChecksPerSec) * 1000) / 1000,
+      dynamoRequests: measuredRequests,
+      writesForUnchanged,
+      writesPerUnchangedCheck: writesForUnchanged / Math.max(1, summary.unchanged),
+      scans: measuredRequests.Scan ?? 0,
+      rssMb: Math.round(process.memoryUsage().rss / 1e6),
+      rssGrowthMb: Math.round((process.memoryUsage().rss - rssBefore) / 1e6),
+      racedOrders: raced.length,
+      staleDropped,
+    };
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+  }
 } finally {
   await sim.close();
   await dynamo.stop();

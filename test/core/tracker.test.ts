@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { SessionStore } from '../../functions/core/store';
 import { type Simulator, startSimulator } from '../../infra/simulator/simulator';
 import { createTestTable, type TestTable } from '../support/dynamo';
 import { waitFor } from '../support/local-runtime';
@@ -89,6 +90,32 @@ describe('Tracker.runCycle', () => {
     for (const { orderId } of orders) {
       expect((await store.readOrder(orderId))?.history).toHaveLength(1);
     }
+  });
+
+  it('goes on with a cut-short pass over older orders where it stopped, across shards, checking each once', async () => {
+    const store = new SessionStore({
+      client: table.client,
+      tableName: table.tableName,
+      dueShards: 3,
+    });
+    const { tracker } = trackerFor(table, sim, { concurrency: 1 }, { store });
+    const twoHoursAgo = new Date(Date.now() - 2 * 3_600_000);
+    const orderIds = Array.from({ length: 12 }, () => sim.createOrder());
+    for (const orderId of orderIds) {
+      sim.createSession(orderId, { status: 'waiting' });
+      await store.trackOrder(orderId, twoHoursAgo);
+    }
+    const statuses: string[] = [];
+    for (const limit of [5, 10, 100]) {
+      const cycle = await tracker.runCycle({
+        owner: 'a',
+        remainingTimeMs: () => (sim.stats().sessionRequests < limit ? 60_000 : 0),
+      });
+      statuses.push(cycle.status);
+    }
+    expect(statuses).toEqual(['time-budget', 'time-budget', 'completed']);
+    const requests = sim.stats().sessionRequestsByOrder;
+    expect(orderIds.map((orderId) => requests[orderId])).toEqual(orderIds.map(() => 1));
   });
 
   it('stops the cycle early when most upstream calls fail', async () => {
