@@ -4,8 +4,10 @@
  * Secret values are only ever handed to the clients that need them, never logged. The tokens
  * themselves live in the table's shared credential state; these are only seeds for it.
  */
-import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
+import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { z } from 'zod';
+import { awsClientConfig } from './aws-clients';
 import { ConfigError } from './errors';
 import type { ServiceUser } from './oneentry/auth-api';
 import type { AuthSeed } from './oneentry/shared-auth';
@@ -34,6 +36,15 @@ export const oneEntrySecretSchema = z.object({
 
 /** How long a secret read from Secrets Manager is reused, in seconds. */
 const SECRET_CACHE_SECONDS = 300;
+
+/** Secrets are read through one client built with the project's connection and request timeouts. */
+let secretsProvider: SecretsProvider | undefined;
+const getSecret: SecretsProvider['get'] = (name, options) => {
+  secretsProvider ??= new SecretsProvider({
+    awsSdkV3Client: new SecretsManagerClient(awsClientConfig()),
+  });
+  return secretsProvider.get(name, options);
+};
 
 type Env = Record<string, string | undefined>;
 const present = (value: string | undefined) =>
