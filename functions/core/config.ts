@@ -71,7 +71,7 @@ export const trackerConfigSchema = z.object({
   MAX_TRACKING_HOURS: z.coerce.number().positive().default(24),
   /** Upstream checks in flight at once. Default 16. */
   POLL_CONCURRENCY: positiveInt.max(256).default(16),
-  /** Stop starting checks when less than this much Lambda time is left, in ms. Default 10000. */
+  /** Lambda time kept for the end of a poll cycle, in ms: at this much left, checks in flight are cancelled. Default 10000. */
   POLL_TIME_MARGIN_MS: positiveInt.default(10_000),
   /** Calls a cycle makes before it may judge the upstream down. Default 10. */
   CIRCUIT_MIN_CALLS: positiveInt.default(10),
