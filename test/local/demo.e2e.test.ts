@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { freePort } from '../../infra/local/dynamodb-local';
+import { sendSignedWebhook } from '../../infra/local/webhook-client';
+import { localWebhookSecret, signingSecret } from '../../infra/local/webhook-secret';
 import {
   killGroup,
   type RunningRuntime,
@@ -17,7 +19,7 @@ afterEach(() => killGroup(running));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 describe('npm start with no settings', () => {
-  it('shows the demo orders resolving within a minute, and restores them on restart', async () => {
+  it('shows the demo orders resolving within a minute, restores them on restart, and takes a completed one announced again calmly', async () => {
     const env = {
       PORT: String(await freePort()),
       DATA_DIR: dataDir,
@@ -40,6 +42,22 @@ describe('npm start with no settings', () => {
     running = await startLocalRuntime(env);
     await new Promise((resolve) => setTimeout(resolve, 3000));
     expect(readEvents(dataDir)).toHaveLength(published); // the demo resumed: nothing new, nothing twice
+
+    // Announcing the completed demo order again (`npm run send`) leaves it as it is.
+    const completed = resolved()[0]!.detail;
+    const answer = await sendSignedWebhook({
+      url: `http://127.0.0.1:${env.PORT}`,
+      secret: signingSecret(localWebhookSecret(dataDir, {})),
+      orderId: Number(completed.orderId),
+    });
+    expect(JSON.parse(answer.body)).toEqual({
+      orderId: completed.orderId,
+      tracking: false,
+      checked: true,
+      sessions: [{ sessionId: completed.sessionId, status: 'completed' }],
+    });
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    expect(readEvents(dataDir)).toHaveLength(published);
     running.child.kill('SIGTERM');
     expect(await running.exited).toBe(0);
   }, 240_000);
