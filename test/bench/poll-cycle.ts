@@ -140,6 +140,8 @@ try {
     const summary = await tracker.runCycle({ owner: 'bench', remainingTimeMs: plentyOfTime });
     const wallMs = performance.now() - started;
     const measuredRequests = { ...requests };
+    const rssMb = Math.round(process.memoryUsage().rss / 1e6);
+    const rssGrowthMb = Math.round((process.memoryUsage().rss - rssBefore) / 1e6);
     const writesForUnchanged = writesOutsideLease;
     if (summary.status !== 'completed' || summary.checked !== orders) {
       throw new Error(`cycle ended ${summary.status} after ${summary.checked} checks`);
@@ -178,8 +180,8 @@ try {
       writesForUnchanged,
       writesPerUnchangedCheck: writesForUnchanged / Math.max(1, summary.unchanged),
       scans: measuredRequests.Scan ?? 0,
-      rssMb: Math.round(process.memoryUsage().rss / 1e6),
-      rssGrowthMb: Math.round((process.memoryUsage().rss - rssBefore) / 1e6),
+      rssMb,
+      rssGrowthMb,
       racedOrders: raced.length,
       staleDropped,
     };
