@@ -83,6 +83,9 @@ async function restoreOrders(
         status: snapshot.status,
         amount: snapshot.amount,
         paymentAccountId: snapshot.paymentAccountId,
+        // The dates too: a restored session must not look newer than what was recorded.
+        createdDate: snapshot.createdDate,
+        updatedDate: snapshot.updatedDate,
       });
     }
   }

@@ -33,9 +33,22 @@ export interface SimSession {
   locale: string;
 }
 
-/** `id` is for rebuilding known sessions (e.g. after a restart); by default ids count up from 1. */
+/**
+ * `id` and the dates are for rebuilding known sessions (e.g. after a restart); by default ids
+ * count up from 1 and both dates are now.
+ */
 export type SessionInit = Partial<
-  Pick<SimSession, 'id' | 'status' | 'type' | 'amount' | 'paymentAccountId' | 'paymentUrl'>
+  Pick<
+    SimSession,
+    | 'id'
+    | 'status'
+    | 'type'
+    | 'amount'
+    | 'paymentAccountId'
+    | 'paymentUrl'
+    | 'createdDate'
+    | 'updatedDate'
+  >
 >;
 
 export interface SimulatorStats {
@@ -64,6 +77,8 @@ export const sessionInitSchema = z.strictObject({
   amount: z.number().nonnegative().nullable().optional(),
   paymentAccountId: z.int().positive().optional(),
   paymentUrl: z.string().min(1).nullable().optional(),
+  createdDate: z.iso.datetime().optional(),
+  updatedDate: z.iso.datetime().optional(),
 });
 
 function parseInput<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
@@ -130,8 +145,8 @@ export class SimulatorState {
     const now = new Date().toISOString();
     const session: SimSession = {
       id,
-      createdDate: now,
-      updatedDate: now,
+      createdDate: fields.createdDate ?? now,
+      updatedDate: fields.updatedDate ?? fields.createdDate ?? now,
       type: fields.type ?? 'session',
       status: fields.status ?? 'waiting',
       paymentAccountId: fields.paymentAccountId ?? 1,

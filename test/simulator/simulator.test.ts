@@ -411,6 +411,17 @@ describe('sessions by order', () => {
     expect(() => sim.createSession(orderId, { id: 41 })).toThrow(SessionExistsError);
   });
 
+  it('keeps the dates given to createSession, so a rebuilt session looks no newer than before', async () => {
+    const orderId = sim.createOrder();
+    const dates = {
+      createdDate: '2026-11-26T10:00:00.000Z',
+      updatedDate: '2026-11-26T10:05:00.000Z',
+    };
+    sim.createSession(orderId, { status: 'completed', ...dates });
+    expect(await sessionsIn(orderId)).toMatchObject([dates]);
+    expect(() => sim.createSession(orderId, { updatedDate: 'yesterday' })).toThrow(/updatedDate/);
+  });
+
   it('numbers orders from 1000 and skips ids taken explicitly', () => {
     expect(sim.createOrder()).toBe(1000);
     expect(sim.createOrder(1001)).toBe(1001);
