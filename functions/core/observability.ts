@@ -17,6 +17,13 @@ export function createLogger(component?: string): Logger {
   });
 }
 
+/**
+ * `injectLambdaContext` options of every handler. `logEvent` is off whatever
+ * `POWERTOOLS_LOGGER_LOG_EVENT` says: events carry webhook signatures, SigV4 headers and whole
+ * history items, none of which belongs in a log. No keys carry over between invocations.
+ */
+export const HANDLER_LOG_CONTEXT = { logEvent: false, resetKeys: true } as const;
+
 export function createMetrics(): Metrics {
   return new Metrics({
     namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE,

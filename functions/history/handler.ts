@@ -14,7 +14,7 @@ import type {
 import { storeFromEnvironment } from '../core/environment';
 import { InvalidOrderIdError } from '../core/errors';
 import { jsonAnswer, problemAnswer } from '../core/http-answers';
-import { createLogger } from '../core/observability';
+import { createLogger, HANDLER_LOG_CONTEXT } from '../core/observability';
 import { OrderNotFoundError } from './errors';
 import { PROBLEM_TYPE } from './problem';
 import { type OrderReader, parseOrderId, readOrderHistory } from './view';
@@ -100,7 +100,7 @@ export function createHistoryHandler({ store, logger }: HistoryDeps) {
         instance: event.rawPath,
       });
     }
-  }).use(injectLambdaContext(logger, { resetKeys: true }));
+  }).use(injectLambdaContext(logger, HANDLER_LOG_CONTEXT));
 }
 
 /** Builds the deps from `TABLE_NAME` / `DYNAMODB_ENDPOINT`; invalid settings throw `ConfigError`. */

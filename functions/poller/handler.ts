@@ -8,7 +8,13 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { once, trackerFromEnvironment } from '../core/environment';
-import { createLogger, createMetrics, describeError, emitAuthMetrics } from '../core/observability';
+import {
+  createLogger,
+  createMetrics,
+  describeError,
+  emitAuthMetrics,
+  HANDLER_LOG_CONTEXT,
+} from '../core/observability';
 import { OneEntryAuthError, OneEntryNotConfiguredError } from '../core/oneentry/errors';
 import type { SharedUserAuth } from '../core/oneentry/shared-auth';
 import { type CycleSummary, emptyCycleSummary, type Tracker } from '../core/tracker';
@@ -58,7 +64,7 @@ export function createPollerHandler(deps: PollerDependencies) {
     if (auth) emitAuthMetrics(deps.metrics, auth.takeActivity());
     return summary;
   })
-    .use(injectLambdaContext(deps.logger))
+    .use(injectLambdaContext(deps.logger, HANDLER_LOG_CONTEXT))
     .use(logMetrics(deps.metrics));
 }
 

@@ -15,7 +15,7 @@ import { readConfig } from '../core/config';
 import { createEventBridgeClient } from '../core/events/client';
 import { publisherConfigSchema } from '../core/events/config';
 import { EventPublisher, publishStreamRecords } from '../core/events/publisher';
-import { createLogger, createMetrics } from '../core/observability';
+import { createLogger, createMetrics, HANDLER_LOG_CONTEXT } from '../core/observability';
 
 export interface PublisherDeps {
   publisher: EventPublisher;
@@ -49,7 +49,7 @@ export function createPublisherHandler({ publisher, logger, metrics }: Publisher
     // Exactly the partial batch response: nothing else, so Lambda reads it as intended.
     return { batchItemFailures: result.batchItemFailures };
   })
-    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(injectLambdaContext(logger, HANDLER_LOG_CONTEXT))
     .use(logMetrics(metrics));
 }
 

@@ -13,7 +13,12 @@ import type {
   Context,
 } from 'aws-lambda';
 import { once } from '../core/environment';
-import { createLogger, createMetrics, emitAuthMetrics } from '../core/observability';
+import {
+  createLogger,
+  createMetrics,
+  emitAuthMetrics,
+  HANDLER_LOG_CONTEXT,
+} from '../core/observability';
 import type { SharedUserAuth } from '../core/oneentry/shared-auth';
 import { webhookDependenciesFromEnvironment } from '../core/webhook/environment';
 import {
@@ -73,11 +78,7 @@ function buildHandler(
       }
       return result.answer;
     },
-  ).use(
-    // logEvent false whatever POWERTOOLS_LOGGER_LOG_EVENT says: the event holds the body and
-    // the signature, which must never reach a log.
-    injectLambdaContext(logger, { logEvent: false, resetKeys: true }),
-  );
+  ).use(injectLambdaContext(logger, HANDLER_LOG_CONTEXT));
 }
 
 function writeLogLine(logger: Logger, { log }: IntakeResult, latencyMs: number): void {

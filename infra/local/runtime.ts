@@ -3,6 +3,7 @@
  * the poller on a loop, the publisher on the table's stream and a local event sink. Every
  * function is the deployed handler, invoked with the event Lambda would give it.
  */
+import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { join, resolve } from 'node:path';
@@ -18,17 +19,24 @@ import { silentLogger } from '../../functions/core/oneentry/http';
 import { SessionStore } from '../../functions/core/store';
 import { createTableInput } from '../../functions/core/table';
 import { POLLER_LEASE } from '../../functions/core/tracker';
+import { lockDataDir } from './data-dir-lock';
 import { killStaleDynamoDb, startDynamoDbLocal } from './dynamodb-local';
 import { type DeliveredEvent, startEventSink } from './event-sink';
+import { dynamoDbCheck, healthHandler, reachableCheck } from './health';
 import { createHttpAdapter } from './http-adapter';
 import { lambdaContext } from './lambda-context';
 import { startLocalOneEntry } from './oneentry';
 import { PollLoop } from './poll-loop';
-import { writeRuntimeFile } from './runtime-file';
+import { removeRuntimeFile, writeRuntimeFile } from './runtime-file';
 import type { LocalSettings } from './settings';
 import { StreamTailer } from './stream-tailer';
 import { sendSignedWebhook } from './webhook-client';
-import { localWebhookSecret, signingSecret } from './webhook-secret';
+import {
+  localWebhookSecret,
+  maskSecret,
+  signingSecret,
+  WEBHOOK_SECRET_FILE,
+} from './webhook-secret';
 
 export const LOCAL_TABLE_NAME = 'payment-session-watch';
 /** The poller's timeout locally; in AWS it is the function's timeout. */
@@ -55,20 +63,37 @@ export async function startRuntime({
 }: RuntimeOptions): Promise<Runtime> {
   const dataDir = resolve(settings.DATA_DIR);
   mkdirSync(dataDir, { recursive: true });
+  // Before anything else: a second start on this data dir must not touch the first one's parts.
+  const lock = lockDataDir(dataDir, { pid: process.pid, port: settings.PORT });
+  // What must go whatever way the process ends (process.exit included); stopAll does it in order.
+  const leftovers: (() => void)[] = [lock.release];
+  const removeLeftovers = () => {
+    for (const remove of leftovers.reverse()) remove();
+    leftovers.length = 0;
+  };
+  process.once('exit', removeLeftovers);
   const stack: (() => Promise<void>)[] = [];
   const stopAll = async () => {
     for (const stop of stack.reverse()) {
       await stop().catch((error: unknown) => log(`stop: ${String(error)}`));
     }
+    stack.length = 0;
+    removeLeftovers();
+    process.removeListener('exit', removeLeftovers);
   };
   try {
-    killStaleDynamoDb(join(dataDir, 'dynamodb.pid'));
+    const pidFile = join(dataDir, 'dynamodb.pid');
+    killStaleDynamoDb(pidFile);
     mkdirSync(join(dataDir, 'dynamodb'), { recursive: true });
     const dynamo = await startDynamoDbLocal({ dataDir: join(dataDir, 'dynamodb') });
-    writeFileSync(join(dataDir, 'dynamodb.pid'), String(dynamo.process.pid));
+    writeFileSync(pidFile, String(dynamo.process.pid));
+    leftovers.push(() => {
+      if (dynamo.process.exitCode === null) dynamo.process.kill('SIGKILL');
+      rmSync(pidFile, { force: true });
+    });
     stack.push(async () => {
       await dynamo.stop();
-      rmSync(join(dataDir, 'dynamodb.pid'), { force: true });
+      rmSync(pidFile, { force: true });
     });
 
     const tableName = env.TABLE_NAME?.trim() || LOCAL_TABLE_NAME;
@@ -127,35 +152,30 @@ export async function startRuntime({
     tailer.start();
     stack.push(() => tailer.stop());
 
+    const health = healthHandler(
+      {
+        dynamodb: dynamoDbCheck({
+          client: documentClient,
+          tableName,
+          endpoint: dynamo.endpoint,
+          exited: () => exitOf(dynamo.process),
+        }),
+        oneEntry: reachableCheck(oneEntry.url),
+        auth: async () => ({ ...(await auth.health()) }),
+      },
+      () => ({ oneEntry: oneEntry.mode, lastPoll: loop.lastSummary ?? null }),
+    );
     const server: Server = createHttpAdapter({
       routes: [
         { routeKey: 'ANY /webhooks/payment-sessions', handler: webhook.handler },
         { routeKey: 'GET /orders/{orderId}', handler: history.handler },
+        { routeKey: 'GET /health', handler: health },
       ],
       context: (name) => lambdaContext(name, 30_000),
-      extra: (request, response) => {
-        if (request.method !== 'GET' || request.url !== '/health') return false;
-        void auth.health().then(
-          (authHealth) => {
-            const failing = authHealth.status === 'failing';
-            response.writeHead(failing ? 503 : 200, { 'content-type': 'application/json' });
-            response.end(
-              JSON.stringify({
-                status: failing ? 'failing' : 'ok',
-                oneEntry: oneEntry.mode,
-                auth: authHealth,
-                lastPoll: loop.lastSummary ?? null,
-              }),
-            );
-          },
-          (error: unknown) => {
-            response.writeHead(503, { 'content-type': 'application/json' });
-            response.end(JSON.stringify({ status: 'failing', reason: String(error) }));
-          },
-        );
-        return true;
-      },
-      onError: (error) => log(`http: ${error instanceof Error ? error.message : String(error)}`),
+      onError: (error) =>
+        log(
+          `http     500: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+        ),
     });
     await new Promise<void>((resolveListen, reject) => {
       server.once('error', reject);
@@ -163,6 +183,7 @@ export async function startRuntime({
     });
     stack.push(() => new Promise((resolveClose) => server.close(() => resolveClose())));
     const url = `http://127.0.0.1:${settings.PORT}`;
+    leftovers.push(() => removeRuntimeFile(dataDir));
     stack.push(
       writeRuntimeFile(dataDir, {
         pid: process.pid,
@@ -193,7 +214,7 @@ export async function startRuntime({
   data dir     ${dataDir}
   events       ${eventsFile}
   poll every   ${settings.POLL_INTERVAL_SECONDS} s
-  webhook secret ${webhookSecret}${secretFromEnv ? ' (from WEBHOOK_SECRET)' : ` (generated, kept in ${join(dataDir, 'webhook-secret')})`}
+  webhook secret ${maskSecret(webhookSecret)}${secretFromEnv ? ' (from WEBHOOK_SECRET in your environment or .env)' : ` (generated; the full value is in ${join(dataDir, WEBHOOK_SECRET_FILE)})`}
 Try: npm run send -- <orderId>    npm run history -- <orderId>    Ctrl-C stops everything.`);
 
     for (const orderId of oneEntry.newDemoOrders) {
@@ -223,6 +244,13 @@ async function ensureTable(
     if (!(error instanceof ResourceNotFoundException)) throw error;
     await client.send(new CreateTableCommand(createTableInput(tableName)));
   }
+}
+
+/** How a child process ended, or undefined while it runs. */
+function exitOf(child: ChildProcess): string | undefined {
+  if (child.signalCode) return `signal ${child.signalCode}`;
+  if (child.exitCode !== null) return `exit code ${child.exitCode}`;
+  return undefined;
 }
 
 function describeEvent(event: DeliveredEvent): string {

@@ -20,3 +20,18 @@ export function localWebhookSecret(dataDir: string, env = process.env): string {
 
 /** The secret a sender signs with: the first of the active (comma-separated) ones. */
 export const signingSecret = (secrets: string): string => secrets.split(',')[0]?.trim() ?? '';
+
+/**
+ * A secret as the console may show it: the `whsec_` prefix and four characters at each end of
+ * each (comma-separated) secret, so two can be told apart but neither can be used.
+ */
+export const maskSecret = (secrets: string): string =>
+  secrets
+    .split(',')
+    .map((secret) => {
+      const value = secret.trim();
+      const prefix = value.startsWith('whsec_') ? 'whsec_' : '';
+      const key = value.slice(prefix.length);
+      return key.length > 16 ? `${prefix}${key.slice(0, 4)}…${key.slice(-4)}` : `${prefix}…`;
+    })
+    .join(', ');

@@ -6,12 +6,12 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../infra/local/dynamodb-local';
 import { sendSignedWebhook } from '../../infra/local/webhook-client';
 import { type Simulator, startSimulator } from '../../infra/simulator/simulator';
-import { newTestDeviceId, seedFor } from '../support/auth';
 import {
   isRunning,
   killGroup,
   type RunningRuntime,
   readEvents,
+  simulatorEnv,
   startLocalRuntime,
   waitFor,
 } from '../support/local-runtime';
@@ -35,19 +35,13 @@ afterAll(async () => {
 async function runtimeEnv() {
   const dataDir = mkdtempSync(join(tmpdir(), 'psw-e2e-'));
   dataDirs.push(dataDir);
-  const deviceId = newTestDeviceId();
-  const tokens = seedFor(sim, deviceId);
   return {
     dataDir,
     env: {
       PORT: String(await freePort()),
       DATA_DIR: dataDir,
       POLL_INTERVAL_SECONDS: '1',
-      ONEENTRY_URL: sim.url,
-      ONEENTRY_APP_TOKEN: sim.appToken,
-      ONEENTRY_ACCESS_TOKEN: tokens.accessToken,
-      ONEENTRY_REFRESH_TOKEN: tokens.refreshToken,
-      ONEENTRY_DEVICE_ID: deviceId,
+      ...simulatorEnv(sim),
       WEBHOOK_SECRET: SECRET,
     },
   };

@@ -5,6 +5,21 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Simulator } from '../../infra/simulator/simulator';
+import { newTestDeviceId, seedFor } from './auth';
+
+/** The settings that point `npm start` at `sim`, with a fresh device and its pair of user tokens. */
+export function simulatorEnv(sim: Simulator): Record<string, string> {
+  const deviceId = newTestDeviceId();
+  const tokens = seedFor(sim, deviceId);
+  return {
+    ONEENTRY_URL: sim.url,
+    ONEENTRY_APP_TOKEN: sim.appToken,
+    ONEENTRY_ACCESS_TOKEN: tokens.accessToken,
+    ONEENTRY_REFRESH_TOKEN: tokens.refreshToken,
+    ONEENTRY_DEVICE_ID: deviceId,
+  };
+}
 
 export interface RunningRuntime {
   child: ChildProcess;

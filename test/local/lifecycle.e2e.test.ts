@@ -1,0 +1,102 @@
+/**
+ * One data dir, one runtime, and a clean stop every time: a second start on the same data dir
+ * is refused without harming the first, SIGTERM to the whole process group stops cleanly, and
+ * `/health` tells the truth when DynamoDB Local is gone.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { freePort } from '../../infra/local/dynamodb-local';
+import {
+  isRunning,
+  killGroup,
+  type RunningRuntime,
+  startLocalRuntime,
+  waitFor,
+} from '../support/local-runtime';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const dataDir = mkdtempSync(join(tmpdir(), 'psw-lifecycle-'));
+let running: RunningRuntime | undefined;
+afterEach(() => killGroup(running));
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+const LEFTOVERS = ['dynamodb.pid', 'runtime.json', 'runtime.lock'];
+
+async function env() {
+  return { PORT: String(await freePort()), DATA_DIR: dataDir, POLL_INTERVAL_SECONDS: '1' };
+}
+
+describe('npm start on a data dir', () => {
+  it('refuses a second start on the same data dir in one line, and the first keeps working', async () => {
+    const first = await env();
+    running = await startLocalRuntime(first);
+    const url = `http://127.0.0.1:${first.PORT}`;
+    const second = await env();
+    const refused = spawnSync(
+      join(ROOT, 'node_modules', '.bin', 'node'),
+      ['--import', 'tsx', 'infra/local/main.ts'],
+      { cwd: ROOT, env: { ...process.env, ...second }, encoding: 'utf8', timeout: 60_000 },
+    );
+    expect(refused.status).toBe(1);
+    expect(refused.stderr.trim().split('\n')).toHaveLength(1);
+    expect(refused.stderr).toContain(`port ${first.PORT}`);
+    expect(refused.stderr).toContain(`pid ${running.child.pid}`);
+
+    const health = await fetch(`${url}/health`);
+    expect(health.status).toBe(200);
+    expect((await fetch(`${url}/orders/1000`)).status).toBe(200); // a demo order
+  }, 120_000);
+
+  it('stops on SIGTERM to its process group, prints stopped and leaves no pid, lock or runtime file', async () => {
+    running = await startLocalRuntime(await env());
+    for (const file of LEFTOVERS) expect(existsSync(join(dataDir, file)), file).toBe(true);
+    const javaPid = Number(readFileSync(join(dataDir, 'dynamodb.pid'), 'utf8'));
+    process.kill(-running.child.pid!, 'SIGTERM');
+    expect(await running.exited).toBe(0);
+    expect(running.output()).toMatch(/SIGTERM: stopping\n(.*\n)*stopped\n$/);
+    // DynamoDB Local is stopped by the runtime, after the handlers: none of them saw it gone.
+    expect(running.output()).not.toContain('ECONNREFUSED');
+    expect(running.output().match(/stopping/g)).toHaveLength(1);
+    for (const file of LEFTOVERS) expect(existsSync(join(dataDir, file)), file).toBe(false);
+    expect(isRunning(javaPid)).toBe(false);
+  }, 120_000);
+
+  it('answers /health with 503 naming DynamoDB Local once it is killed, and its DynamoDB Local dies with it', async () => {
+    const settings = await env();
+    running = await startLocalRuntime(settings);
+    const url = `http://127.0.0.1:${settings.PORT}`;
+    expect((await fetch(`${url}/health`)).status).toBe(200);
+    process.kill(Number(readFileSync(join(dataDir, 'dynamodb.pid'), 'utf8')), 'SIGKILL');
+    let report: { status: string; checks: Record<string, { status: string; reason?: string }> } = {
+      status: '',
+      checks: {},
+    };
+    await waitFor(
+      async () => {
+        const answer = await fetch(`${url}/health`);
+        report = (await answer.json()) as typeof report;
+        return answer.status === 503;
+      },
+      15_000,
+      () => JSON.stringify(report),
+    );
+    expect(report.checks.dynamodb?.status).toBe('failing');
+    expect(report.checks.dynamodb?.reason).toMatch(/DynamoDB Local/);
+    expect(report.checks.oneEntry?.status).toBe('ok');
+
+    // Killed outright, the Node process takes a fresh DynamoDB Local down with it.
+    killGroup(running);
+    running = await startLocalRuntime(await env());
+    const javaPid = Number(readFileSync(join(dataDir, 'dynamodb.pid'), 'utf8'));
+    process.kill(running.child.pid!, 'SIGKILL');
+    await running.exited;
+    await waitFor(
+      () => !isRunning(javaPid),
+      10_000,
+      () => `DynamoDB Local ${javaPid} still runs`,
+    );
+  }, 180_000);
+});
