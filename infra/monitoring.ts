@@ -35,8 +35,11 @@ export interface WatchMonitoringProps {
   /** The HTTP API (webhook and history). */
   readonly api: IHttpApi;
 
-  /** Dead-letter queues by a short name used in alarm ids, e.g. `{ Schedule: queue }`. */
-  readonly deadLetterQueues: Record<string, IQueue>;
+  /**
+   * Dead-letter queues by a short name used in alarm ids, e.g. `{ Schedule: { queue } }`, each
+   * with what an operator does when its alarm fires (added to the alarm's description).
+   */
+  readonly deadLetterQueues: Record<string, { queue: IQueue; whatToDo?: string }>;
 
   /**
    * Topic that receives every alarm's ALARM and OK notifications.
@@ -116,7 +119,7 @@ export class WatchMonitoring extends Construct {
     });
 
     const dlqDepths: IMetric[] = [];
-    for (const [name, queue] of Object.entries(props.deadLetterQueues)) {
+    for (const [name, { queue, whatToDo }] of Object.entries(props.deadLetterQueues)) {
       const depth = queue.metricApproximateNumberOfMessagesVisible({
         period: FIVE_MINUTES,
         statistic: 'Maximum',
@@ -124,7 +127,7 @@ export class WatchMonitoring extends Construct {
       dlqDepths.push(depth.with({ label: `${name} DLQ` }));
       // Anything in a dead-letter queue is work that was given up on: always worth a look.
       this.addAlarm(`${name}DeadLetters`, {
-        description: `Messages are waiting in the ${name} dead-letter queue.`,
+        description: `Messages are waiting in the ${name} dead-letter queue.${whatToDo ? ` ${whatToDo}` : ''}`,
         metric: depth,
         threshold: 1,
         evaluationPeriods: 1,

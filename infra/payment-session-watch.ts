@@ -274,7 +274,7 @@ export class PaymentSessionWatch extends Construct {
       environment: common,
     }).function;
 
-    const publisher = new WatchFunction(this, 'Publisher', {
+    const publisherFunction = new WatchFunction(this, 'Publisher', {
       handler: 'publisher',
       description: 'Publishes recorded payment-session transitions to EventBridge',
       timeout: Duration.seconds(60),
@@ -285,6 +285,7 @@ export class PaymentSessionWatch extends Construct {
         EVENT_SOURCE: eventSource,
       },
     }).function;
+    const publisher: IFunction = publisherFunction;
 
     this.functions = { poller, webhook, history, publisher };
 
@@ -304,6 +305,13 @@ export class PaymentSessionWatch extends Construct {
       'PublisherDeadLetterQueue',
       "the publisher's event source mapping",
     );
+
+    // Records that can never be published go to the same queue at once, with their reason.
+    publisherFunction.addEnvironment(
+      'PUBLISHER_FAILURE_QUEUE_URL',
+      this.publisherDeadLetterQueue.queueUrl,
+    );
+    this.publisherDeadLetterQueue.grantSendMessages(publisher);
 
     publisher.addEventSource(
       new DynamoEventSource(this.table, {
@@ -340,8 +348,12 @@ export class PaymentSessionWatch extends Construct {
       functions: this.functions,
       api: this.api.httpApi,
       deadLetterQueues: {
-        Schedule: this.scheduleDeadLetterQueue,
-        Publisher: this.publisherDeadLetterQueue,
+        Schedule: { queue: this.scheduleDeadLetterQueue },
+        Publisher: {
+          queue: this.publisherDeadLetterQueue,
+          whatToDo:
+            'Events were not published. Fix the cause (publisher logs), then re-publish from the table: npm run republish -- --from-dlq --queue-url <PublisherDeadLetterQueueUrl> (README: runbook).',
+        },
       },
       alarmTopic: props.alarmTopic,
       upstreamFailureRateThreshold: props.upstreamFailureRateThreshold,
@@ -386,7 +398,7 @@ export class PaymentSessionWatch extends Construct {
     const index = `Resource::<${logicalIdOf(this.table)}.Arn>/index/*`;
     for (const fn of [poller, webhook, history]) {
       acknowledgeOnPolicy(fn, `AwsSolutions-IAM5[${index}]`, [
-        "Table.grant*Data covers the table's indexes as <table>/index/*: the table has exactly one index, `due`, which the poller queries.",
+        "Table.grant*Data covers the table's indexes as <table>/index/*: the table's indexes are `due`, which the poller queries, and `history-by-time` (read by operators' `npm run republish`, not by the functions).",
       ]);
     }
     acknowledgeOnPolicy(publisher, 'AwsSolutions-IAM5[Resource::*]', [

@@ -14,6 +14,9 @@ import {
   DUE_INDEX_PARTITION_KEY,
   DUE_INDEX_PROJECTED_ATTRIBUTES,
   DUE_INDEX_SORT_KEY,
+  HISTORY_INDEX,
+  HISTORY_INDEX_PARTITION_KEY,
+  HISTORY_INDEX_SORT_KEY,
   PARTITION_KEY,
   SORT_KEY,
   TTL_ATTRIBUTE,
@@ -57,6 +60,12 @@ export class SessionTable extends Table {
       sortKey: { name: DUE_INDEX_SORT_KEY, type: AttributeType.STRING },
       projectionType: ProjectionType.INCLUDE,
       nonKeyAttributes: [...DUE_INDEX_PROJECTED_ATTRIBUTES],
+    });
+    this.addGlobalSecondaryIndex({
+      indexName: HISTORY_INDEX,
+      partitionKey: { name: HISTORY_INDEX_PARTITION_KEY, type: AttributeType.STRING },
+      sortKey: { name: HISTORY_INDEX_SORT_KEY, type: AttributeType.STRING },
+      projectionType: ProjectionType.ALL,
     });
   }
 }

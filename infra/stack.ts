@@ -64,6 +64,11 @@ export class PaymentSessionWatchStack extends Stack {
       },
       EventBusName: { value: watch.eventBus.eventBusName, description: 'Bus the events go to' },
       TableName: { value: watch.table.tableName, description: 'State and history table' },
+      PublisherDeadLetterQueueUrl: {
+        value: watch.publisherDeadLetterQueue.queueUrl,
+        description:
+          'Events that were not published; re-publish with npm run republish -- --from-dlq --queue-url <this>',
+      },
       OneEntrySecretArn: {
         value: watch.oneEntrySecret.secretArn,
         description:

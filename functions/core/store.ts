@@ -30,6 +30,9 @@ import {
   dueSortKey,
   ENTITY,
   ENTITY_ATTRIBUTE,
+  HISTORY_INDEX_PARTITION_KEY,
+  HISTORY_INDEX_SORT_KEY,
+  historyIndexKeys,
   historySortKey,
   orderKey,
   PARTITION_KEY,
@@ -105,6 +108,8 @@ const ITEM_KEYS = [
   ENTITY_ATTRIBUTE,
   DUE_INDEX_PARTITION_KEY,
   DUE_INDEX_SORT_KEY,
+  HISTORY_INDEX_PARTITION_KEY,
+  HISTORY_INDEX_SORT_KEY,
 ];
 
 function strip<T>(item: Record<string, unknown>): T {
@@ -417,6 +422,7 @@ export class SessionStore {
           ...orderKey(entry.orderId),
           [SORT_KEY]: historySortKey(entry.observedAt, sessionPart, entry.seq),
           [ENTITY_ATTRIBUTE]: ENTITY.history,
+          ...historyIndexKeys(entry),
           ...entry,
         },
         ConditionExpression: 'attribute_not_exists(#pk)',

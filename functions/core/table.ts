@@ -20,6 +20,20 @@
  * The credentials item is the deployment's one OneEntry sign-in (tokens, device, version);
  * see `oneentry/credential-store.ts`. The stream filter passes history items only, so it never
  * reaches the publisher.
+ *
+ * Indexes (both sparse: only the items that carry their keys are in them):
+ *
+ * | index             | partition key                                  | sort key                                         | holds                       |
+ * |-------------------|------------------------------------------------|--------------------------------------------------|-----------------------------|
+ * | `due`             | `dueShard` = `TRACKING#<orderId % DUE_SHARDS>`  | `dueKey` = `<trackedSince>#<orderId>`             | orders being tracked        |
+ * | `history-by-time` | `historyBucket` = `HISTORY#<yyyy-mm-ddThh>#<orderId % 4>` | `historyKey` = `<observedAt>#<orderId>#<session>#<seq>` | every history entry (ALL) |
+ *
+ * `history-by-time` answers "history entries in a time range, in time order" (`npm run
+ * republish -- --from/--to`, and any audit by time) without a Scan: one Query per hour and
+ * shard in the range, merged by `historyKey`; kind or status filters are filter expressions on
+ * the projected entry. Hour buckets keep each partition bounded in time; the shards spread one
+ * busy hour's writes over {@link HISTORY_SHARDS} partitions, so no partition runs hot. History
+ * entries written before the index existed carry no bucket: `--order` still finds them.
  */
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 
@@ -28,6 +42,14 @@ export const SORT_KEY = 'sk';
 export const DUE_INDEX = 'due';
 export const DUE_INDEX_PARTITION_KEY = 'dueShard';
 export const DUE_INDEX_SORT_KEY = 'dueKey';
+export const HISTORY_INDEX = 'history-by-time';
+export const HISTORY_INDEX_PARTITION_KEY = 'historyBucket';
+export const HISTORY_INDEX_SORT_KEY = 'historyKey';
+/** Partitions each hour of history is spread over, by order id. Fixed: readers query each. */
+export const HISTORY_SHARDS = 4;
+/** Characters of an ISO-8601 timestamp that name its hour (`2025-01-31T09`). */
+const HOUR_PREFIX_LENGTH = 13;
+
 /** Epoch seconds; DynamoDB's TTL deletes leases and webhook receipts after it passes. */
 export const TTL_ATTRIBUTE = 'expiresAt';
 /** Attribute that names the item type; the publisher's stream filter matches on it. */
@@ -60,7 +82,40 @@ export const orderKey = (orderId: number) => ({
 
 /** Zero-padded so entries observed at the same instant still sort by session, then sequence. */
 export const historySortKey = (observedAt: string, sessionId: number | 'expired', seq: number) =>
-  `HISTORY#${observedAt}#${typeof sessionId === 'number' ? String(sessionId).padStart(16, '0') : sessionId}#${String(seq).padStart(6, '0')}`;
+  `HISTORY#${observedAt}#${sessionPartOf(sessionId)}#${String(seq).padStart(6, '0')}`;
+
+const sessionPartOf = (sessionId: number | 'expired') =>
+  typeof sessionId === 'number' ? String(sessionId).padStart(16, '0') : sessionId;
+
+const historyBucketName = (hour: string, shard: number) => `HISTORY#${hour}#${shard}`;
+
+/** The `history-by-time` keys of a history entry; the store writes them with the entry. */
+export function historyIndexKeys(entry: {
+  orderId: number;
+  sessionId: number | null;
+  seq: number;
+  observedAt: string;
+}): Record<string, string> {
+  const hour = entry.observedAt.slice(0, HOUR_PREFIX_LENGTH);
+  return {
+    [HISTORY_INDEX_PARTITION_KEY]: historyBucketName(hour, entry.orderId % HISTORY_SHARDS),
+    [HISTORY_INDEX_SORT_KEY]: `${entry.observedAt}#${String(entry.orderId).padStart(16, '0')}#${sessionPartOf(entry.sessionId ?? 'expired')}#${String(entry.seq).padStart(6, '0')}`,
+  };
+}
+
+/** The `history-by-time` partitions that hold entries observed from `from` to `to`, oldest hour first, each hour's shards together. */
+export function historyBucketsBetween(from: Date, to: Date): string[][] {
+  const hours: string[][] = [];
+  const start = new Date(from);
+  start.setUTCMinutes(0, 0, 0);
+  for (let hour = start.getTime(); hour <= to.getTime(); hour += 3_600_000) {
+    const name = new Date(hour).toISOString().slice(0, HOUR_PREFIX_LENGTH);
+    hours.push(
+      Array.from({ length: HISTORY_SHARDS }, (_, shard) => historyBucketName(name, shard)),
+    );
+  }
+  return hours;
+}
 
 export const leaseKey = (name: string) => ({
   [PARTITION_KEY]: `LEASE#${name}`,
@@ -95,6 +150,8 @@ export function createTableInput(tableName: string): CreateTableCommandInput {
       { AttributeName: SORT_KEY, AttributeType: 'S' },
       { AttributeName: DUE_INDEX_PARTITION_KEY, AttributeType: 'S' },
       { AttributeName: DUE_INDEX_SORT_KEY, AttributeType: 'S' },
+      { AttributeName: HISTORY_INDEX_PARTITION_KEY, AttributeType: 'S' },
+      { AttributeName: HISTORY_INDEX_SORT_KEY, AttributeType: 'S' },
     ],
     KeySchema: [
       { AttributeName: PARTITION_KEY, KeyType: 'HASH' },
@@ -111,6 +168,14 @@ export function createTableInput(tableName: string): CreateTableCommandInput {
           ProjectionType: 'INCLUDE',
           NonKeyAttributes: [...DUE_INDEX_PROJECTED_ATTRIBUTES],
         },
+      },
+      {
+        IndexName: HISTORY_INDEX,
+        KeySchema: [
+          { AttributeName: HISTORY_INDEX_PARTITION_KEY, KeyType: 'HASH' },
+          { AttributeName: HISTORY_INDEX_SORT_KEY, KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
       },
     ],
     StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_IMAGE' },

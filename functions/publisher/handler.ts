@@ -9,30 +9,41 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { Context, DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { readConfig } from '../core/config';
 import { createEventBridgeClient } from '../core/events/client';
 import { publisherConfigSchema } from '../core/events/config';
+import type { FailureDestination } from '../core/events/dead-letters';
+import { FileFailureDestination, SqsFailureDestination } from '../core/events/failure-destinations';
 import { EventPublisher, publishStreamRecords } from '../core/events/publisher';
 import { createLogger, createMetrics, HANDLER_LOG_CONTEXT } from '../core/observability';
 
 export interface PublisherDeps {
   publisher: EventPublisher;
+  /** Where records that can never be published go at once. Default: none (Lambda retries them). */
+  failureDestination?: FailureDestination;
   logger: Logger;
   /** `EventsPublished` and `EventsFailed`, per invocation. */
   metrics: Metrics;
 }
 
-export function createPublisherHandler({ publisher, logger, metrics }: PublisherDeps) {
+export function createPublisherHandler({
+  publisher,
+  failureDestination,
+  logger,
+  metrics,
+}: PublisherDeps) {
   return middy(async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
-    const result = await publishStreamRecords(event.Records, publisher);
+    const result = await publishStreamRecords(event.Records, publisher, failureDestination);
     metrics.addMetric('EventsPublished', MetricUnit.Count, result.published);
-    metrics.addMetric('EventsFailed', MetricUnit.Count, result.failed);
+    metrics.addMetric('EventsFailed', MetricUnit.Count, result.failed + result.deadLettered);
     const summary = {
       records: event.Records.length,
       published: result.published,
       skipped: result.skipped,
+      deadLettered: result.deadLettered,
       failed: result.failed,
     };
     if (result.failed > 0) {
@@ -42,6 +53,11 @@ export function createPublisherHandler({ publisher, logger, metrics }: Publisher
           ...summary,
           sequenceNumbers: result.batchItemFailures.map((failure) => failure.itemIdentifier),
         },
+      );
+    } else if (result.deadLettered > 0) {
+      logger.error(
+        'records that can never be published went to the failure destination with their reason: fix them, then npm run republish -- --from-dlq',
+        summary,
       );
     } else {
       logger.info('stream batch published', summary);
@@ -66,7 +82,12 @@ export function publisherDepsFromEnv(
     maxAttempts: config.PUBLISH_MAX_ATTEMPTS,
     logger,
   });
-  return { publisher, logger, metrics: createMetrics() };
+  const failureDestination = config.PUBLISHER_FAILURE_QUEUE_URL
+    ? new SqsFailureDestination(new SQSClient({}), config.PUBLISHER_FAILURE_QUEUE_URL)
+    : config.PUBLISHER_FAILURE_FILE
+      ? new FileFailureDestination(config.PUBLISHER_FAILURE_FILE)
+      : undefined;
+  return { publisher, failureDestination, logger, metrics: createMetrics() };
 }
 
 let built: ReturnType<typeof createPublisherHandler> | undefined;

@@ -10,9 +10,15 @@ export interface RuntimeFile {
   url: string;
   dynamodbEndpoint: string;
   tableName: string;
+  /** The local event sink's PutEvents endpoint. */
+  eventsEndpoint: string;
 }
 
 const FILE = 'runtime.json';
+/** Where the local publisher's failures go, as the on-failure queue in AWS. */
+export const DEAD_LETTER_FILE = 'dead-letter.jsonl';
+/** The data dir when `DATA_DIR` is unset. */
+export const DEFAULT_DATA_DIR = '.data';
 
 export function writeRuntimeFile(dataDir: string, content: RuntimeFile): () => Promise<void> {
   writeFileSync(join(dataDir, FILE), JSON.stringify(content, null, 2));
@@ -34,4 +40,32 @@ export function readRuntimeFile(dataDir: string): RuntimeFile | undefined {
   } catch {
     return undefined; // left by a run that was killed
   }
+}
+
+/**
+ * What local tools (`npm run history`, `republish`, `send`) need from the environment: when no
+ * table is configured, the running `npm start` on `DATA_DIR` (its table, DynamoDB Local and
+ * event sink). `running` is undefined when a table is configured or nothing runs there.
+ */
+export function localToolEnvironment(env: Record<string, string | undefined>): {
+  env: Record<string, string | undefined>;
+  dataDir: string;
+  running: RuntimeFile | undefined;
+} {
+  const dataDir = env.DATA_DIR?.trim() || DEFAULT_DATA_DIR;
+  if (env.TABLE_NAME?.trim() || env.DYNAMODB_ENDPOINT?.trim()) {
+    return { env, dataDir, running: undefined };
+  }
+  const running = readRuntimeFile(dataDir);
+  if (!running) return { env, dataDir, running };
+  return {
+    env: {
+      ...env,
+      TABLE_NAME: running.tableName,
+      DYNAMODB_ENDPOINT: running.dynamodbEndpoint,
+      EVENTBRIDGE_ENDPOINT: env.EVENTBRIDGE_ENDPOINT?.trim() || running.eventsEndpoint,
+    },
+    dataDir,
+    running,
+  };
 }

@@ -7,27 +7,22 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { join, resolve } from 'node:path';
-import {
-  CreateTableCommand,
-  DescribeTableCommand,
-  ResourceNotFoundException,
-} from '@aws-sdk/client-dynamodb';
 import { createDocumentClient } from '../../functions/core/dynamo';
 import { authFromEnvironment } from '../../functions/core/environment';
 import { LeaseStore } from '../../functions/core/lease';
 import { silentLogger } from '../../functions/core/oneentry/http';
 import { SessionStore } from '../../functions/core/store';
-import { createTableInput } from '../../functions/core/table';
 import { POLLER_LEASE } from '../../functions/core/tracker';
 import { lockDataDir } from './data-dir-lock';
 import { killStaleDynamoDb, startDynamoDbLocal } from './dynamodb-local';
+import { ensureTable } from './ensure-table';
 import { type DeliveredEvent, startEventSink } from './event-sink';
 import { dynamoDbCheck, healthHandler, reachableCheck } from './health';
 import { createHttpAdapter } from './http-adapter';
 import { lambdaContext } from './lambda-context';
 import { startLocalOneEntry } from './oneentry';
 import { PollLoop } from './poll-loop';
-import { removeRuntimeFile, writeRuntimeFile } from './runtime-file';
+import { DEAD_LETTER_FILE, removeRuntimeFile, writeRuntimeFile } from './runtime-file';
 import type { LocalSettings } from './settings';
 import { StreamTailer } from './stream-tailer';
 import { sendSignedWebhook } from './webhook-client';
@@ -110,6 +105,7 @@ export async function startRuntime({
     const secretFromEnv = Boolean(env.WEBHOOK_SECRET?.trim());
     const webhookSecret = localWebhookSecret(dataDir, env as NodeJS.ProcessEnv);
     const eventsFile = join(dataDir, 'events.jsonl');
+    const deadLetterFile = join(dataDir, DEAD_LETTER_FILE);
     const sink = await startEventSink({
       file: eventsFile,
       onEvent: (event) => log(describeEvent(event)),
@@ -125,6 +121,7 @@ export async function startRuntime({
       AWS_ACCESS_KEY_ID: 'local',
       AWS_SECRET_ACCESS_KEY: 'local',
       EVENTBRIDGE_ENDPOINT: sink.endpoint,
+      PUBLISHER_FAILURE_FILE: deadLetterFile,
       POWERTOOLS_METRICS_DISABLED: 'true',
       POWERTOOLS_LOG_LEVEL: env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
       ...oneEntry.env,
@@ -142,7 +139,7 @@ export async function startRuntime({
         endpoint: dynamo.endpoint,
         tableName,
         checkpointFile: join(dataDir, 'stream-checkpoint.json'),
-        deadLetterFile: join(dataDir, 'dead-letter.jsonl'),
+        deadLetterFile,
         handler: (event) => publisher.handler(event, lambdaContext('publisher', 60_000)),
         onError: (error) =>
           log(`publisher: ${error instanceof Error ? error.message : String(error)}`),
@@ -190,6 +187,7 @@ export async function startRuntime({
         url,
         dynamodbEndpoint: dynamo.endpoint,
         tableName,
+        eventsEndpoint: sink.endpoint,
       }),
     );
 
@@ -231,18 +229,6 @@ Try: npm run send -- <orderId>    npm run history -- <orderId>    Ctrl-C stops e
   } catch (error) {
     await stopAll();
     throw error;
-  }
-}
-
-async function ensureTable(
-  client: ReturnType<typeof createDocumentClient>,
-  tableName: string,
-): Promise<void> {
-  try {
-    await client.send(new DescribeTableCommand({ TableName: tableName }));
-  } catch (error) {
-    if (!(error instanceof ResourceNotFoundException)) throw error;
-    await client.send(new CreateTableCommand(createTableInput(tableName)));
   }
 }
 

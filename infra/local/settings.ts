@@ -4,12 +4,13 @@
  */
 import { z } from 'zod';
 import { readConfig } from '../../functions/core/config';
+import { DEFAULT_DATA_DIR } from './runtime-file';
 
 export const localSettingsSchema = z.object({
   /** Port of the local HTTP API on 127.0.0.1. Default 3000. */
   PORT: z.coerce.number().int().min(1).max(65_535).default(3000),
   /** Where DynamoDB Local's data, the event log and the local secrets live. Default `.data`. */
-  DATA_DIR: z.string().min(1).default('.data'),
+  DATA_DIR: z.string().min(1).default(DEFAULT_DATA_DIR),
   /** Seconds between poller invocations (EventBridge Scheduler's rate in AWS). Default 10. */
   POLL_INTERVAL_SECONDS: z.coerce.number().positive().max(3600).default(10),
 });

@@ -18,6 +18,7 @@ import {
 } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import { streamBatchFailure } from '../../functions/core/events/dead-letters';
 import { ENTITY, ENTITY_ATTRIBUTE } from '../../functions/core/table';
 import { toLambdaRecord } from './stream-records';
 
@@ -52,6 +53,8 @@ export function isHistoryInsert(record: StreamRecord): boolean {
     record.dynamodb?.NewImage?.[ENTITY_ATTRIBUTE]?.S === ENTITY.history
   );
 }
+
+const PUBLISHER_FUNCTION_ARN = 'arn:aws:lambda:local:000000000000:function:publisher';
 
 export class StreamTailer {
   private readonly streams: DynamoDBStreamsClient;
@@ -127,7 +130,7 @@ export class StreamTailer {
           this.iterators.set(shardId, page.NextShardIterator);
           break;
         }
-        const failedAt = await this.deliver(records, streamArn);
+        const failedAt = await this.deliver(records, streamArn, shardId);
         const done = failedAt === undefined ? records : records.slice(0, failedAt);
         const last = done.at(-1)?.dynamodb?.SequenceNumber;
         if (last) {
@@ -148,7 +151,11 @@ export class StreamTailer {
   }
 
   /** Index of the first record the handler reported failed, or undefined if all succeeded. */
-  private async deliver(records: StreamRecord[], streamArn: string): Promise<number | undefined> {
+  private async deliver(
+    records: StreamRecord[],
+    streamArn: string,
+    shardId: string,
+  ): Promise<number | undefined> {
     const wanted = records.filter(isHistoryInsert);
     if (wanted.length === 0) return undefined;
     const response = await this.options.handler({
@@ -165,15 +172,18 @@ export class StreamTailer {
     const attempts = (this.failures.get(sequence) ?? 0) + 1;
     this.failures.set(sequence, attempts);
     if (attempts < (this.options.maxRetries ?? 3)) return index;
-    // Given up on, like Lambda after its retries: kept where a person can see it, then skipped.
+    // Given up on, like Lambda after its retries: the batch's metadata goes where Lambda's
+    // on-failure destination would get it (the record itself stays in the table), then skipped.
     this.failures.delete(sequence);
-    appendFileSync(
-      this.options.deadLetterFile,
-      `${JSON.stringify(toLambdaRecord(first, streamArn))}\n`,
-    );
+    const message = streamBatchFailure([toLambdaRecord(first, streamArn)], {
+      functionArn: PUBLISHER_FUNCTION_ARN,
+      shardId,
+      approximateInvokeCount: attempts,
+    });
+    appendFileSync(this.options.deadLetterFile, `${JSON.stringify(message)}\n`);
     this.options.onError?.(
       new Error(
-        `stream record ${sequence} could not be published; see ${this.options.deadLetterFile}`,
+        `stream record ${sequence} could not be published; see ${this.options.deadLetterFile}, then npm run republish -- --from-dlq`,
       ),
     );
     return index + 1 < records.length ? index + 1 : undefined;

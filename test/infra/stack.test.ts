@@ -551,6 +551,13 @@ describe('alarms', () => {
     }
   });
 
+  it('tell the operator, in the publisher dead-letter alarm, to npm run republish -- --from-dlq', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Dimensions: [dimension('QueueName', getAtt(id.publisherDlq, 'QueueName'))],
+      AlarmDescription: Match.stringLikeRegexp('npm run republish -- --from-dlq'),
+    });
+  });
+
   it('watch the API’s 5xx responses', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'AWS/ApiGateway',
@@ -597,6 +604,7 @@ describe('outputs', () => {
         'HistoryInvokeArn',
         'HistoryUrl',
         'OneEntrySecretArn',
+        'PublisherDeadLetterQueueUrl',
         'TableName',
         'WebhookSecretArn',
         'WebhookUrl',
@@ -606,6 +614,7 @@ describe('outputs', () => {
     expect(outputs.EventBusName?.Value).toEqual(ref(id.bus));
     expect(outputs.OneEntrySecretArn?.Value).toEqual(ref(id.oneEntrySecret));
     expect(outputs.WebhookSecretArn?.Value).toEqual(ref(id.webhookSecret));
+    expect(outputs.PublisherDeadLetterQueueUrl?.Value).toEqual(ref(id.publisherDlq));
     expect(JSON.stringify(outputs.WebhookUrl?.Value)).toContain(`/webhooks/payment-sessions"`);
   });
 });

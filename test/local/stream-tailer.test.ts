@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseDeadLetter } from '../../functions/core/events/dead-letters';
 import { SessionStore } from '../../functions/core/store';
 import { StreamTailer } from '../../infra/local/stream-tailer';
 import { createTestTable, type TestTable } from '../support/dynamo';
@@ -71,11 +72,13 @@ describe('the local stream tailer', () => {
 
   it('offers a failed record again, then moves it to the dead-letter file and goes on', async () => {
     const offered: (string | undefined)[] = [];
+    let poisonSequence: string | undefined;
     const subject = tailer('poison', async (event) => {
       offered.push(...eventIdsOf(event));
       const poison = event.Records.find(
         (record) => record.dynamodb?.NewImage?.orderId?.N === '601',
       );
+      poisonSequence = poison?.dynamodb?.SequenceNumber ?? poisonSequence;
       return {
         batchItemFailures: poison
           ? [{ itemIdentifier: poison.dynamodb?.SequenceNumber ?? '' }]
@@ -92,6 +95,14 @@ describe('the local stream tailer', () => {
     expect(offered.filter((id) => id === 'pss-602-4-1').length).toBeGreaterThanOrEqual(1);
     const deadLetters = join(dir, 'poison.dead-letter.jsonl');
     expect(existsSync(deadLetters)).toBe(true);
-    expect(readFileSync(deadLetters, 'utf8')).toContain('pss-601-3-1');
+    // As Lambda's on-failure destination gets it: the batch's metadata, not the record.
+    const [message, ...more] = readFileSync(deadLetters, 'utf8').trim().split('\n');
+    expect(more).toEqual([]);
+    const parsed = parseDeadLetter(message ?? '');
+    expect(parsed.kind).toBe('stream-batch');
+    const info = parsed.kind === 'stream-batch' ? parsed.message.DDBStreamBatchInfo : undefined;
+    expect(info?.batchSize).toBe(1);
+    expect(info?.startSequenceNumber).toBe(poisonSequence);
+    expect(info?.endSequenceNumber).toBe(poisonSequence);
   });
 });

@@ -10,6 +10,7 @@ import {
 } from '@aws-sdk/client-eventbridge';
 import type { DynamoDBBatchResponse, DynamoDBRecord } from 'aws-lambda';
 import { DEFAULT_EVENT_SOURCE, detailTypeFor, type PaymentSessionEventDetail } from './contract';
+import { type FailureDestination, permanentFailure } from './dead-letters';
 import { EventTooLargeError } from './errors';
 import { dispositionOf } from './records';
 import { type BatchLimits, DEFAULT_BATCH_LIMITS, entrySize, planBatches } from './size';
@@ -262,6 +263,8 @@ export interface StreamPublishResult extends DynamoDBBatchResponse {
   published: number;
   /** Records that are not history inserts. */
   skipped: number;
+  /** Records that can never be published, sent to the failure destination at once. */
+  deadLettered: number;
   /** Records reported in `batchItemFailures`. */
   failed: number;
 }
@@ -276,9 +279,11 @@ export interface StreamPublishResult extends DynamoDBBatchResponse {
 export async function publishStreamRecords(
   records: readonly DynamoDBRecord[],
   publisher: EventPublisher,
+  failureDestination?: FailureDestination,
 ): Promise<StreamPublishResult> {
   const { logger } = publisher;
   const failed = new Set<number>();
+  const permanent: { index: number; eventId?: string; errorCode: string; reason: string }[] = [];
   const toPublish: { index: number; detail: PaymentSessionEventDetail }[] = [];
   let skipped = 0;
   records.forEach((record, index) => {
@@ -287,24 +292,56 @@ export async function publishStreamRecords(
     else if (disposition.action === 'publish')
       toPublish.push({ index, detail: disposition.detail });
     else {
-      failed.add(index);
       logger.error('history record cannot become an event', {
         sequenceNumber: disposition.error.sequenceNumber,
         problems: disposition.error.problems,
         error: disposition.error.message,
+      });
+      permanent.push({
+        index,
+        eventId: record.dynamodb?.NewImage?.eventId?.S,
+        errorCode: disposition.error.name,
+        reason: disposition.error.message,
       });
     }
   });
   const outcomes = await publisher.publish(toPublish.map((item) => item.detail));
   let published = 0;
   outcomes.forEach((outcome, position) => {
+    const { index } = toPublish[position] as { index: number };
     if (outcome.published) published++;
-    else failed.add((toPublish[position] as { index: number }).index);
+    else if (!outcome.retryable)
+      permanent.push({
+        index,
+        eventId: outcome.eventId,
+        errorCode: outcome.errorCode,
+        reason: outcome.errorMessage,
+      });
+    else failed.add(index);
   });
+  // Retrying cannot help these: with a destination they go there now, with their reason,
+  // instead of holding up the shard through every retry; without one, Lambda retries them.
+  let deadLettered = 0;
+  for (const item of permanent) {
+    const record = records[item.index] as DynamoDBRecord;
+    try {
+      if (!failureDestination) throw new Error('no failure destination configured');
+      await failureDestination.send(permanentFailure(record, item));
+      deadLettered++;
+    } catch (error) {
+      if (failureDestination) {
+        logger.error('permanent failure could not be sent to the failure destination', {
+          eventId: item.eventId,
+          error: error instanceof Error ? error.message : String(error),
+        });
+      }
+      failed.add(item.index);
+    }
+  }
   const batchItemFailures = [...failed]
     .sort((a, b) => a - b)
     // A record without a sequence number cannot be named; an empty identifier makes Lambda
     // retry the whole batch, which is the safe side.
     .map((index) => ({ itemIdentifier: records[index]?.dynamodb?.SequenceNumber ?? '' }));
-  return { batchItemFailures, published, skipped, failed: failed.size };
+  return { batchItemFailures, published, skipped, deadLettered, failed: failed.size };
 }

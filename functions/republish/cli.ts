@@ -1,0 +1,20 @@
+/**
+ * Entry point of `npm run republish`; see `command.ts`. With no table configured it works on
+ * the `npm start` running on `DATA_DIR` (default `.data`): its table, its event sink and its
+ * dead-letter file.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { DEAD_LETTER_FILE, localToolEnvironment } from '../../infra/local/runtime-file';
+import { runRepublishCommand } from './command';
+
+if (existsSync('.env')) process.loadEnvFile('.env');
+const { env, dataDir, running } = localToolEnvironment({ ...process.env });
+if (running && !env.DEAD_LETTER_FILE) env.DEAD_LETTER_FILE = join(dataDir, DEAD_LETTER_FILE);
+
+process.exitCode = await runRepublishCommand({
+  argv: process.argv.slice(2),
+  env,
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+});
