@@ -3,20 +3,25 @@
  * configured it reads the table of the `npm start` running on `DATA_DIR` (default `.data`).
  */
 import { existsSync } from 'node:fs';
-import { readRuntimeFile } from '../../infra/local/runtime-file';
-import { runHistoryCommand } from './command';
+import {
+  DEPLOYED_TABLE_HINT,
+  localToolEnvironment,
+  nothingRunningMessage,
+} from '../../infra/local/runtime-file';
+import { EXIT, runHistoryCommand } from './command';
 
 if (existsSync('.env')) process.loadEnvFile('.env');
-const env = { ...process.env };
-if (!env.TABLE_NAME && !env.DYNAMODB_ENDPOINT) {
-  const local = readRuntimeFile(env.DATA_DIR ?? '.data');
-  if (local)
-    Object.assign(env, { TABLE_NAME: local.tableName, DYNAMODB_ENDPOINT: local.dynamodbEndpoint });
-}
+const { env, dataDir, running } = localToolEnvironment({ ...process.env });
+const argv = process.argv.slice(2);
 
-process.exitCode = await runHistoryCommand({
-  argv: process.argv.slice(2),
-  env,
-  stdout: (text) => process.stdout.write(text),
-  stderr: (text) => process.stderr.write(text),
-});
+if (!running && !env.TABLE_NAME?.trim() && !env.DYNAMODB_ENDPOINT?.trim()) {
+  process.stderr.write(`history: ${nothingRunningMessage(dataDir, DEPLOYED_TABLE_HINT)}\n`);
+  process.exitCode = EXIT.config;
+} else {
+  process.exitCode = await runHistoryCommand({
+    argv,
+    env,
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+  });
+}

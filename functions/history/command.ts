@@ -95,7 +95,7 @@ export async function runHistoryCommand(io: HistoryCommandIo): Promise<number> {
     return EXIT.found;
   } catch (error) {
     if (error instanceof OrderNotFoundError) {
-      io.stderr(`history: order ${error.orderId} not found in ${tableName}\n`);
+      io.stderr(`history: ${error.message} (table ${tableName})\n`);
       return EXIT.notFound;
     }
     const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);

@@ -2,6 +2,8 @@
 export class OrderNotFoundError extends Error {
   override readonly name = 'OrderNotFoundError';
   constructor(readonly orderId: number) {
-    super(`order ${orderId} is not tracked`);
+    super(
+      `order ${orderId} is not tracked: an order is tracked once a webhook (or discovery) names it`,
+    );
   }
 }

@@ -59,7 +59,7 @@ async function respond(event: APIGatewayProxyEventV2, store: OrderReader): Promi
         type: PROBLEM_TYPE.orderNotFound,
         title: 'Order not found',
         status: 404,
-        detail: `Order ${error.orderId} is not tracked.`,
+        detail: `${error.message.charAt(0).toUpperCase()}${error.message.slice(1)}.`,
         instance,
         orderId: error.orderId,
       });

@@ -5,16 +5,26 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEAD_LETTER_FILE, localToolEnvironment } from '../../infra/local/runtime-file';
-import { runRepublishCommand } from './command';
+import {
+  DEAD_LETTER_FILE,
+  DEPLOYED_TABLE_HINT,
+  localToolEnvironment,
+  nothingRunningMessage,
+} from '../../infra/local/runtime-file';
+import { EXIT, runRepublishCommand } from './command';
 
 if (existsSync('.env')) process.loadEnvFile('.env');
 const { env, dataDir, running } = localToolEnvironment({ ...process.env });
 if (running && !env.DEAD_LETTER_FILE) env.DEAD_LETTER_FILE = join(dataDir, DEAD_LETTER_FILE);
 
-process.exitCode = await runRepublishCommand({
-  argv: process.argv.slice(2),
-  env,
-  stdout: (text) => process.stdout.write(text),
-  stderr: (text) => process.stderr.write(text),
-});
+if (!running && !env.TABLE_NAME?.trim() && !env.DYNAMODB_ENDPOINT?.trim()) {
+  process.stderr.write(`republish: ${nothingRunningMessage(dataDir, DEPLOYED_TABLE_HINT)}\n`);
+  process.exitCode = EXIT.config;
+} else {
+  process.exitCode = await runRepublishCommand({
+    argv: process.argv.slice(2),
+    env,
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+  });
+}

@@ -7,7 +7,7 @@ import type { CycleSummary } from '../../functions/core/tracker';
 export interface PollLoopOptions {
   intervalMs: number;
   invoke: () => Promise<CycleSummary>;
-  onSummary?: (summary: CycleSummary) => void;
+  onSummary?: (summary: CycleSummary) => void | Promise<void>;
   onError?: (error: unknown) => void;
 }
 
@@ -33,9 +33,9 @@ export class PollLoop {
     if (this.stopped) return;
     this.inFlight = this.options
       .invoke()
-      .then((summary) => {
+      .then(async (summary) => {
         this.lastSummary = { ...summary, at: new Date().toISOString() };
-        this.options.onSummary?.(summary);
+        await this.options.onSummary?.(summary);
       })
       .catch((error: unknown) => this.options.onError?.(error))
       .finally(() => {

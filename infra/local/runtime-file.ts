@@ -69,3 +69,10 @@ export function localToolEnvironment(env: Record<string, string | undefined>): {
     running,
   };
 }
+
+/** What a local tool says when it finds no running `npm start` and has nothing else to go on. */
+export const nothingRunningMessage = (dataDir: string, otherwise: string) =>
+  `nothing is running on ${dataDir}: start \`npm start\` first (here, or with the same DATA_DIR), or ${otherwise}`;
+
+/** The other way for the table tools: a deployed table. */
+export const DEPLOYED_TABLE_HINT = 'set TABLE_NAME (and AWS_REGION) for a deployed table';

@@ -13,10 +13,11 @@ import { LeaseStore } from '../../functions/core/lease';
 import { silentLogger } from '../../functions/core/oneentry/http';
 import { SessionStore } from '../../functions/core/store';
 import { POLLER_LEASE } from '../../functions/core/tracker';
+import { describeEvent, describeWebhook, PollReporter } from './console-lines';
 import { lockDataDir } from './data-dir-lock';
 import { killStaleDynamoDb, startDynamoDbLocal } from './dynamodb-local';
 import { ensureTable } from './ensure-table';
-import { type DeliveredEvent, startEventSink } from './event-sink';
+import { startEventSink } from './event-sink';
 import { dynamoDbCheck, healthHandler, reachableCheck } from './health';
 import { createHttpAdapter } from './http-adapter';
 import { lambdaContext } from './lambda-context';
@@ -123,7 +124,8 @@ export async function startRuntime({
       EVENTBRIDGE_ENDPOINT: sink.endpoint,
       PUBLISHER_FAILURE_FILE: deadLetterFile,
       POWERTOOLS_METRICS_DISABLED: 'true',
-      POWERTOOLS_LOG_LEVEL: env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+      // Per-order warnings stay quiet unless asked for: the console shows one line per cycle.
+      POWERTOOLS_LOG_LEVEL: env.POWERTOOLS_LOG_LEVEL ?? 'ERROR',
       ...oneEntry.env,
     });
     const { auth } = await authFromEnvironment(documentClient, tableName, silentLogger);
@@ -149,6 +151,7 @@ export async function startRuntime({
     tailer.start();
     stack.push(() => tailer.stop());
 
+    const oneEntryCheck = reachableCheck(oneEntry.url);
     const health = healthHandler(
       {
         dynamodb: dynamoDbCheck({
@@ -157,14 +160,21 @@ export async function startRuntime({
           endpoint: dynamo.endpoint,
           exited: () => exitOf(dynamo.process),
         }),
-        oneEntry: reachableCheck(oneEntry.url),
+        oneEntry: oneEntryCheck,
         auth: async () => ({ ...(await auth.health()) }),
       },
       () => ({ oneEntry: oneEntry.mode, lastPoll: loop.lastSummary ?? null }),
     );
     const server: Server = createHttpAdapter({
       routes: [
-        { routeKey: 'ANY /webhooks/payment-sessions', handler: webhook.handler },
+        {
+          routeKey: 'ANY /webhooks/payment-sessions',
+          handler: async (event, context) => {
+            const result = await webhook.handler(event, context);
+            log(describeWebhook(result));
+            return result;
+          },
+        },
         { routeKey: 'GET /orders/{orderId}', handler: history.handler },
         { routeKey: 'GET /health', handler: health },
       ],
@@ -191,16 +201,15 @@ export async function startRuntime({
       }),
     );
 
+    const reporter = new PollReporter({
+      log,
+      oneEntryUrl: oneEntry.url,
+      oneEntryReachable: oneEntryCheck,
+    });
     const loop = new PollLoop({
       intervalMs: settings.POLL_INTERVAL_SECONDS * 1000,
       invoke: () => poller.handler({}, lambdaContext('poller', POLLER_TIMEOUT_MS)),
-      onSummary: (summary) => {
-        if (summary.transitions > 0 || summary.errors > 0 || summary.expired > 0) {
-          log(
-            `poll     checked ${summary.checked}, changed ${summary.changed}, resolved ${summary.resolved}, errors ${summary.errors} (${summary.durationMs} ms)`,
-          );
-        }
-      },
+      onSummary: (summary) => reporter.report(summary),
       onError: (error) => log(`poller: ${error instanceof Error ? error.message : String(error)}`),
     });
     stack.push(() => loop.stop());
@@ -237,18 +246,4 @@ function exitOf(child: ChildProcess): string | undefined {
   if (child.signalCode) return `signal ${child.signalCode}`;
   if (child.exitCode !== null) return `exit code ${child.exitCode}`;
   return undefined;
-}
-
-function describeEvent(event: DeliveredEvent): string {
-  const detail = event.detail as {
-    orderId?: number;
-    sessionId?: number | null;
-    previousStatus?: string | null;
-    status?: string | null;
-  };
-  const change =
-    detail.sessionId === null || detail.sessionId === undefined
-      ? ''
-      : ` session ${detail.sessionId}: ${detail.previousStatus ?? '(new)'} -> ${detail.status}`;
-  return `event    ${event['detail-type']}  order ${detail.orderId}${change}`;
 }

@@ -31,7 +31,7 @@ import {
   failFraction,
   startEventBridgeEndpoint,
 } from '../support/eventbridge-endpoint';
-import { driveOrder, paymentSession, statuses } from '../support/payment-sessions';
+import { driveOrder, paymentSession } from '../support/payment-sessions';
 
 let endpoint: EventBridgeEndpoint;
 let table: TestTable;

@@ -91,7 +91,9 @@ describe('npm run history', () => {
 
     expect(run.code).toBe(1);
     expect(run.stdout).toBe('');
-    expect(run.stderr).toBe(`history: order 999 not found in ${table.tableName}\n`);
+    expect(run.stderr).toBe(
+      `history: order 999 is not tracked: an order is tracked once a webhook (or discovery) names it (table ${table.tableName})\n`,
+    );
   });
 
   it.each([[['abc']], [['0']], [[]], [['1', '2']], [['--verbose', '1']]])(
@@ -104,6 +106,15 @@ describe('npm run history', () => {
       expect(run.stderr).toContain('usage: history <orderId> [--json]');
     },
   );
+
+  it('exits 2 saying to start npm start when nothing runs and no table is set', async () => {
+    const run = await history(['123'], { DATA_DIR: '/nonexistent/psw-data' });
+
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(
+      'history: nothing is running on /nonexistent/psw-data: start `npm start` first (here, or with the same DATA_DIR), or set TABLE_NAME (and AWS_REGION) for a deployed table\n',
+    );
+  });
 
   it('exits 2 naming the setting when TABLE_NAME is missing', async () => {
     const run = await history(['123'], { DYNAMODB_ENDPOINT: table.endpoint });

@@ -132,7 +132,8 @@ describe('GET /orders/{orderId}', () => {
       type: PROBLEM_TYPE.orderNotFound,
       title: 'Order not found',
       status: 404,
-      detail: 'Order 999 is not tracked.',
+      detail:
+        'Order 999 is not tracked: an order is tracked once a webhook (or discovery) names it.',
       instance: '/orders/999',
       orderId: 999,
     });

@@ -48,6 +48,25 @@ describe('npm start on a data dir', () => {
     const health = await fetch(`${url}/health`);
     expect(health.status).toBe(200);
     expect((await fetch(`${url}/orders/1000`)).status).toBe(200); // a demo order
+
+    // `npm run send` finds it through the data dir alone, and the console shows the webhook.
+    const { PORT: _port, ...withoutPort } = process.env;
+    const sent = spawnSync(
+      join(ROOT, 'node_modules', '.bin', 'tsx'),
+      ['infra/local/send.ts', '1001'],
+      {
+        cwd: ROOT,
+        env: { ...withoutPort, DATA_DIR: dataDir },
+        encoding: 'utf8',
+      },
+    );
+    expect(sent.stderr).toBe('');
+    expect(sent.stdout).toMatch(/^202 /);
+    await waitFor(
+      () => /\d\d:\d\d:\d\d webhook {2}order 1001: 202/.test(running?.output() ?? ''),
+      10_000,
+      () => running?.output() ?? '',
+    );
   }, 120_000);
 
   it('stops on SIGTERM to its process group, prints stopped and leaves no pid, lock or runtime file', async () => {
