@@ -100,3 +100,23 @@ export class PollReporter {
       : `${clock(new Date(at))} warn     ONEENTRY_URL ${reachable.reason}: ${failed}; check the URL and that the project is up`;
   }
 }
+
+/**
+ * An error line per part (`publisher: …`), said once while it repeats: a part that fails every
+ * half second (DynamoDB Local gone) fills no screen. The count follows when something else does.
+ */
+export function errorLines(log: (line: string) => void, part: string): (error: unknown) => void {
+  let last: string | undefined;
+  let repeats = 0;
+  return (error) => {
+    const message = error instanceof Error ? error.message : String(error);
+    if (message === last) {
+      repeats++;
+      return;
+    }
+    if (repeats > 0) log(`${part}: (the line above repeated ${repeats} more time(s))`);
+    last = message;
+    repeats = 0;
+    log(`${part}: ${message}`);
+  };
+}

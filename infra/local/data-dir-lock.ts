@@ -32,12 +32,20 @@ export interface DataDirLock {
   release(): void;
 }
 
+/**
+ * Whether `pid` still runs and is a Node process (where `/proc` tells), so a pid the system
+ * gave to something else since does not keep a stale lock alive.
+ */
 const isAlive = (pid: number) => {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('node');
+  } catch {
+    return !existsSync('/proc/self'); // no /proc on this system: trust the signal
   }
 };
 

@@ -13,7 +13,7 @@ import { LeaseStore } from '../../functions/core/lease';
 import { silentLogger } from '../../functions/core/oneentry/http';
 import { SessionStore } from '../../functions/core/store';
 import { POLLER_LEASE } from '../../functions/core/tracker';
-import { describeEvent, describeWebhook, PollReporter } from './console-lines';
+import { describeEvent, describeWebhook, errorLines, PollReporter } from './console-lines';
 import { lockDataDir } from './data-dir-lock';
 import { killStaleDynamoDb, startDynamoDbLocal } from './dynamodb-local';
 import { ensureTable } from './ensure-table';
@@ -143,8 +143,7 @@ export async function startRuntime({
         checkpointFile: join(dataDir, 'stream-checkpoint.json'),
         deadLetterFile,
         handler: (event) => publisher.handler(event, lambdaContext('publisher', 60_000)),
-        onError: (error) =>
-          log(`publisher: ${error instanceof Error ? error.message : String(error)}`),
+        onError: errorLines(log, 'publisher'),
       },
       documentClient,
     );
@@ -210,7 +209,7 @@ export async function startRuntime({
       intervalMs: settings.POLL_INTERVAL_SECONDS * 1000,
       invoke: () => poller.handler({}, lambdaContext('poller', POLLER_TIMEOUT_MS)),
       onSummary: (summary) => reporter.report(summary),
-      onError: (error) => log(`poller: ${error instanceof Error ? error.message : String(error)}`),
+      onError: errorLines(log, 'poller'),
     });
     stack.push(() => loop.stop());
 

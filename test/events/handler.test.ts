@@ -1,7 +1,11 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { parseDeadLetter } from '../../functions/core/events/dead-letters';
 import { EventPublisher } from '../../functions/core/events/publisher';
 import { createMetrics } from '../../functions/core/observability';
 import { SessionStore } from '../../functions/core/store';
@@ -92,6 +96,27 @@ describe('the publisher function', () => {
       'acme.checkout',
     ]);
     expect(endpoint.requests.at(-1)?.entries[0]?.EventBusName).toBe('payments');
+  });
+
+  it('sends the record that can never be published to PUBLISHER_FAILURE_FILE at once, and reports no failure', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'psw-publisher-')), 'dead-letter.jsonl');
+    vi.stubEnv('EVENTBRIDGE_ENDPOINT', endpoint.endpoint);
+    vi.stubEnv('PUBLISHER_FAILURE_FILE', file);
+    vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'SILENT');
+    const { handler } = await import('../../functions/publisher/handler');
+
+    const response = await handler({ Records: records }, lambdaContext());
+
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(endpoint.delivered).toHaveLength(2);
+    const [line, ...more] = readFileSync(file, 'utf8').trim().split('\n');
+    expect(more).toEqual([]);
+    const letter = parseDeadLetter(line ?? '');
+    expect(letter.kind === 'permanent' && letter.message).toMatchObject({
+      errorCode: 'InvalidHistoryRecordError',
+      record: { keys: { sk: 'HISTORY#poison' } },
+    });
+    rmSync(dirname(file), { recursive: true, force: true });
   });
 
   it('fails the invocation with a message naming an invalid setting', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CycleSummary } from '../../functions/core/tracker';
-import { describeWebhook, PollReporter } from '../../infra/local/console-lines';
+import { describeWebhook, errorLines, PollReporter } from '../../infra/local/console-lines';
 import { freePort } from '../../infra/local/dynamodb-local';
 import { reachableCheck } from '../../infra/local/health';
 import { startSimulator } from '../../infra/simulator/simulator';
@@ -83,5 +83,17 @@ describe('the console while npm start runs', () => {
     expect(
       describeWebhook({ statusCode: 401, body: '{"title":"Invalid signature","status":401}' }, at),
     ).toBe('08:12:19 webhook  401 Invalid signature');
+  });
+
+  it('says a repeating error once, and how often it repeated when another comes', () => {
+    const lines: string[] = [];
+    const report = errorLines((line) => lines.push(line), 'publisher');
+    for (let i = 0; i < 5; i++) report(new Error('connect ECONNREFUSED 127.0.0.1:8000'));
+    report(new Error('other'));
+    expect(lines).toEqual([
+      'publisher: connect ECONNREFUSED 127.0.0.1:8000',
+      'publisher: (the line above repeated 4 more time(s))',
+      'publisher: other',
+    ]);
   });
 });

@@ -22,7 +22,7 @@ const deadPid = () => spawnSync('true').pid as number;
 describe('the data dir lock', () => {
   it('refuses a second owner while the first runs, naming its port and pid', () => {
     const dir = freshDir();
-    const sleeper = spawn('sleep', ['30']);
+    const sleeper = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)']);
     try {
       writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid: sleeper.pid, port: 4123 }));
       expect(() => lockDataDir(dir, { pid: process.pid, port: 4124 })).toThrowError(
