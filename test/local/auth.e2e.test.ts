@@ -172,7 +172,7 @@ describe('npm start with expiring, device-bound, single-use tokens', () => {
     ]) {
       expect(visible).not.toContain(secret);
     }
-    expect(JSON.parse(health)).toMatchObject({ auth: { status: 'ok' } });
+    expect(JSON.parse(health)).toMatchObject({ checks: { auth: { status: 'ok' } } });
 
     running.child.kill('SIGTERM');
     expect(await running.exited).toBe(0);
