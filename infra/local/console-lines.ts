@@ -51,6 +51,8 @@ export interface PollReporterOptions {
   oneEntryUrl: string;
   /** Whether OneEntry answers at all, asked only when a cycle had upstream failures. */
   oneEntryReachable: HealthCheck;
+  /** The sign-in's state, named when a cycle was skipped for it. */
+  auth?: HealthCheck;
   /** Longest quiet stretch before a heartbeat line, in ms. Default 60000. */
   heartbeatMs?: number;
   now?: () => number;
@@ -60,16 +62,32 @@ export interface PollReporterOptions {
 export class PollReporter {
   private quietCycles = 0;
   private lastLineAt: number;
+  private lastStatus: CycleSummary['status'] | undefined;
   private readonly now: () => number;
+  private readonly heartbeatMs: number;
 
   constructor(private readonly options: PollReporterOptions) {
     this.now = options.now ?? Date.now;
+    this.heartbeatMs = options.heartbeatMs ?? 60_000;
     this.lastLineAt = this.now();
   }
 
   async report(summary: CycleSummary): Promise<void> {
     const { log } = this.options;
     const at = this.now();
+    if (summary.status === 'not-configured' || summary.status === 'auth-failing') {
+      // Said when it starts, then at the heartbeat's pace: it stays so until someone acts.
+      if (summary.status !== this.lastStatus || at - this.lastLineAt >= this.heartbeatMs) {
+        const state = await this.options.auth?.().catch(() => undefined);
+        log(
+          `${clock(new Date(at))} warn     OneEntry sign-in ${summary.status}${state?.reason ? `: ${state.reason}` : ''}; nothing is checked`,
+        );
+        this.lastLineAt = at;
+      }
+      this.lastStatus = summary.status;
+      return;
+    }
+    this.lastStatus = summary.status;
     if (summary.transitions > 0 || summary.errors > 0 || summary.expired > 0) {
       this.quietCycles = 0;
       this.lastLineAt = at;
@@ -80,7 +98,7 @@ export class PollReporter {
       return;
     }
     this.quietCycles++;
-    if (at - this.lastLineAt >= (this.options.heartbeatMs ?? 60_000)) {
+    if (at - this.lastLineAt >= this.heartbeatMs) {
       log(
         `${clock(new Date(at))} alive    ${summary.tracked} order(s) tracked, no change in the last ${this.quietCycles} cycle(s)`,
       );

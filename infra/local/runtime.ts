@@ -151,6 +151,7 @@ export async function startRuntime({
     stack.push(() => tailer.stop());
 
     const oneEntryCheck = reachableCheck(oneEntry.url);
+    const authCheck = async () => ({ ...(await auth.health()) });
     const health = healthHandler(
       {
         dynamodb: dynamoDbCheck({
@@ -160,7 +161,7 @@ export async function startRuntime({
           exited: () => exitOf(dynamo.process),
         }),
         oneEntry: oneEntryCheck,
-        auth: async () => ({ ...(await auth.health()) }),
+        auth: authCheck,
       },
       () => ({ oneEntry: oneEntry.mode, lastPoll: loop.lastSummary ?? null }),
     );
@@ -204,6 +205,7 @@ export async function startRuntime({
       log,
       oneEntryUrl: oneEntry.url,
       oneEntryReachable: oneEntryCheck,
+      auth: authCheck,
     });
     const loop = new PollLoop({
       intervalMs: settings.POLL_INTERVAL_SECONDS * 1000,

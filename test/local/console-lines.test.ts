@@ -72,6 +72,27 @@ describe('the console while npm start runs', () => {
     }
   });
 
+  it('says a skipped cycle’s sign-in problem when it starts, then once a minute', async () => {
+    const lines: string[] = [];
+    let now = Date.parse('2025-05-01T08:00:00Z');
+    const reporter = new PollReporter({
+      log: (line) => lines.push(line),
+      oneEntryUrl: 'http://127.0.0.1:1',
+      oneEntryReachable: async () => ({ status: 'ok' }),
+      auth: async () => ({ status: 'not-configured', reason: 'run npm run login' }),
+      now: () => now,
+    });
+    const skipped: CycleSummary = { ...quiet, status: 'not-configured', tracked: 0 };
+    for (let cycle = 0; cycle < 7; cycle++) {
+      now += 10_000;
+      await reporter.report(skipped);
+    }
+    expect(lines).toEqual([
+      '08:00:10 warn     OneEntry sign-in not-configured: run npm run login; nothing is checked',
+      '08:01:10 warn     OneEntry sign-in not-configured: run npm run login; nothing is checked',
+    ]);
+  });
+
   it('shows each webhook with its time, order and outcome', () => {
     const at = new Date('2025-05-01T08:12:19Z');
     expect(
