@@ -13,6 +13,7 @@ import {
   isRunning,
   killGroup,
   type RunningRuntime,
+  readEvents,
   startLocalRuntime,
   waitFor,
 } from '../support/local-runtime';
@@ -67,15 +68,36 @@ describe('npm start on a data dir', () => {
       10_000,
       () => running?.output() ?? '',
     );
+
+    // `npm run republish` also finds it, and publishes to its event sink with the original id.
+    const before = readEvents(dataDir).filter((event) => event.detail.orderId === 1001);
+    expect(before.length).toBeGreaterThan(0);
+    const republished = spawnSync(
+      join(ROOT, 'node_modules', '.bin', 'tsx'),
+      ['functions/republish/cli.ts', '--order', '1001'],
+      { cwd: ROOT, env: { ...withoutPort, DATA_DIR: dataDir }, encoding: 'utf8' },
+    );
+    expect(republished.status, republished.stderr).toBe(0);
+    await waitFor(
+      () =>
+        readEvents(dataDir).filter((event) => event.detail.orderId === 1001).length > before.length,
+      10_000,
+      () => running?.output() ?? '',
+    );
+    const after = readEvents(dataDir).filter((event) => event.detail.orderId === 1001);
+    expect(new Set(after.map((event) => event.detail.eventId))).toEqual(
+      new Set(before.map((event) => event.detail.eventId)),
+    );
   }, 120_000);
 
-  it('stops on SIGTERM to its process group, prints stopped and leaves no pid, lock or runtime file', async () => {
+  it('stops once on SIGTERM to its process group and a second signal, prints stopped and leaves no pid, lock or runtime file', async () => {
     running = await startLocalRuntime(await env());
     for (const file of LEFTOVERS) expect(existsSync(join(dataDir, file)), file).toBe(true);
     const javaPid = Number(readFileSync(join(dataDir, 'dynamodb.pid'), 'utf8'));
     process.kill(-running.child.pid!, 'SIGTERM');
+    process.kill(running.child.pid!, 'SIGINT'); // a second signal joins the stop under way
     expect(await running.exited).toBe(0);
-    expect(running.output()).toMatch(/SIGTERM: stopping\n(.*\n)*stopped\n$/);
+    expect(running.output()).toMatch(/(SIGTERM|SIGINT): stopping\n(.*\n)*stopped\n$/);
     // DynamoDB Local is stopped by the runtime, after the handlers: none of them saw it gone.
     expect(running.output()).not.toContain('ECONNREFUSED');
     expect(running.output().match(/stopping/g)).toHaveLength(1);
