@@ -32,8 +32,10 @@
  * republish -- --from/--to`, and any audit by time) without a Scan: one Query per hour and
  * shard in the range, merged by `historyKey`; kind or status filters are filter expressions on
  * the projected entry. Hour buckets keep each partition bounded in time; the shards spread one
- * busy hour's writes over {@link HISTORY_SHARDS} partitions, so no partition runs hot. History
- * entries written before the index existed carry no bucket: `--order` still finds them.
+ * busy hour's writes over {@link HISTORY_SHARDS} partitions, so no partition runs hot. The
+ * price: a range costs {@link HISTORY_SHARDS} Queries per hour it spans, empty hours included
+ * (a day is 96 small Queries). History entries written before the index existed carry no
+ * bucket: `--order` still finds them.
  */
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 
