@@ -1,23 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import type { CycleSummary } from '../../functions/core/tracker';
+import { type CycleSummary, emptyCycleSummary } from '../../functions/core/tracker';
 import { describeWebhook, errorLines, PollReporter } from '../../infra/local/console-lines';
 import { freePort } from '../../infra/local/dynamodb-local';
 import { reachableCheck } from '../../infra/local/health';
 import { startSimulator } from '../../infra/simulator/simulator';
 
 const quiet: CycleSummary = {
-  status: 'completed',
+  ...emptyCycleSummary('completed'),
   tracked: 3,
   due: 3,
   checked: 3,
   unchanged: 3,
-  changed: 0,
-  transitions: 0,
-  resolved: 0,
-  expired: 0,
-  errors: 0,
   upstreamCalls: 3,
-  upstreamFailures: 0,
   durationMs: 12,
 };
 const failing: CycleSummary = { ...quiet, unchanged: 0, errors: 3, upstreamFailures: 3 };
