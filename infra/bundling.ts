@@ -14,6 +14,7 @@ export const HANDLER_ENTRIES = {
   webhook: 'functions/webhook/handler.ts',
   history: 'functions/history/handler.ts',
   publisher: 'functions/publisher/handler.ts',
+  discovery: 'functions/discovery/handler.ts',
 } as const;
 
 export type HandlerName = keyof typeof HANDLER_ENTRIES;

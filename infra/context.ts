@@ -12,6 +12,8 @@
  * | `maxTrackingHours`           | hours before an unresolved order stops being tracked   | `24`                  |
  * | `pollConcurrency`            | upstream checks in flight per cycle (1–256)            | `16`                  |
  * | `pollRate`                   | minutes between poll cycles (whole, ≥ 1)               | `1`                   |
+ * | `discoveryRate`              | minutes between discovery sweeps (whole; 0 turns off)  | `5`                   |
+ * | `discoveryBackfillHours`     | first sweep adopts sessions created in the last N hours | `0`                  |
  * | `eventBusName`               | publish to this existing bus instead of a new one      | a new bus             |
  * | `eventSource`                | `source` of the events (and the archive's pattern)     | `oneentry.payments`   |
  * | `archiveRetentionDays`       | days the event archive keeps events                    | `365`                 |
@@ -46,6 +48,8 @@ export const contextSchema = z.object({
   maxTrackingHours: z.coerce.number().positive().optional(),
   pollConcurrency: z.coerce.number().int().min(1).max(256).optional(),
   pollRate: z.coerce.number().int().min(1).default(1),
+  discoveryRate: z.coerce.number().int().min(0).default(5),
+  discoveryBackfillHours: z.coerce.number().min(0).optional(),
   eventBusName: z.string().min(1).optional(),
   eventSource: z.string().min(1).optional(),
   archiveRetentionDays: z.coerce.number().int().min(1).default(365),
@@ -94,6 +98,8 @@ export function stackPropsFromContext(node: Node): PaymentSessionWatchStackProps
       maxTrackingHours: context.maxTrackingHours,
       pollConcurrency: context.pollConcurrency,
       pollRate: Duration.minutes(context.pollRate),
+      discoveryRate: Duration.minutes(context.discoveryRate),
+      discoveryBackfillHours: context.discoveryBackfillHours,
       eventSource: context.eventSource,
       archiveRetention: Duration.days(context.archiveRetentionDays),
       logLevel: context.logLevel,

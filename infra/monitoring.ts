@@ -30,6 +30,7 @@ export interface WatchMonitoringProps {
     readonly webhook: IFunction;
     readonly history: IFunction;
     readonly publisher: IFunction;
+    readonly discovery?: IFunction;
   };
 
   /** The HTTP API (webhook and history). */
@@ -76,6 +77,7 @@ export class WatchMonitoring extends Construct {
     // Errors in 2 of the last 3 five-minute windows: one failed poll cycle heals itself at the
     // next tick; repeated failures do not. The windows make this work for any poll rate.
     for (const [name, fn] of Object.entries(functions)) {
+      if (!fn) continue;
       this.addAlarm(`${capitalize(name)}Errors`, {
         description: `The ${name} function is failing (Lambda Errors).`,
         metric: fn.metricErrors({ period: FIVE_MINUTES, statistic: 'Sum' }),
@@ -103,6 +105,16 @@ export class WatchMonitoring extends Construct {
       threshold: 1,
       evaluationPeriods: 1,
     });
+
+    if (functions.discovery) {
+      this.addAlarm('DiscoveryTruncated', {
+        description:
+          "Discovery sees fewer payment sessions than OneEntry counts: the service user's group may read only a few. Grant it read permission 'all' on payment sessions in OneEntry (Settings → Users → Groups → Modules).",
+        metric: this.customMetric('DiscoveryTruncated'),
+        threshold: 1,
+        evaluationPeriods: 1,
+      });
+    }
 
     const iteratorAge = functions.publisher.metric('IteratorAge', {
       period: Duration.minutes(1),
@@ -168,6 +180,11 @@ export class WatchMonitoring extends Construct {
             this.customMetric('StaleObservations'),
           ]),
           graph('Upstream failure rate', [upstreamFailureRate]),
+          graph('Discovery', [
+            this.customMetric('SessionsDiscovered'),
+            this.customMetric('DiscoveryPages'),
+            this.customMetric('DiscoveryTruncated'),
+          ]),
           graph('OneEntry sign-in', [
             this.customMetric('AuthRefreshes'),
             this.customMetric('AuthSignIns'),

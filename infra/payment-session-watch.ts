@@ -68,6 +68,20 @@ export interface PaymentSessionWatchProps {
   readonly pollRate?: Duration;
 
   /**
+   * How often the discovery sweep reads OneEntry's sessions list for orders no webhook
+   * announced: whole minutes; `Duration.minutes(0)` turns discovery off.
+   * @default Duration.minutes(5)
+   */
+  readonly discoveryRate?: Duration;
+
+  /**
+   * On its first sweep, discovery adopts the sessions created in the last N hours
+   * (`DISCOVERY_BACKFILL_HOURS`); older ones are the baseline.
+   * @default 0
+   */
+  readonly discoveryBackfillHours?: number;
+
+  /**
    * The bus the publisher puts transition events on.
    * @default - a new custom event bus
    */
@@ -139,6 +153,8 @@ export interface WatchFunctions {
   readonly history: IFunction;
   /** Turns new history items into events. */
   readonly publisher: IFunction;
+  /** Sweeps OneEntry's sessions list for orders no webhook announced; absent when off. */
+  readonly discovery?: IFunction;
 }
 
 /** Retries of a poll invocation Scheduler could not deliver (throttling, service errors). */
@@ -174,6 +190,10 @@ export class PaymentSessionWatch extends Construct {
   readonly schedule: Schedule;
   /** Poll invocations Scheduler could not deliver. */
   readonly scheduleDeadLetterQueue: Queue;
+  /** Starts the discovery sweep; undefined when discovery is off. */
+  readonly discoverySchedule?: Schedule;
+  /** Discovery invocations Scheduler could not deliver; undefined when discovery is off. */
+  readonly discoveryDeadLetterQueue?: Queue;
   /** Stream batches the publisher gave up on. */
   readonly publisherDeadLetterQueue: Queue;
   /** Alarms and dashboard. */
@@ -287,11 +307,29 @@ export class PaymentSessionWatch extends Construct {
     }).function;
     const publisher: IFunction = publisherFunction;
 
-    this.functions = { poller, webhook, history, publisher };
+    const discoveryRate = props.discoveryRate ?? Duration.minutes(5);
+    const discovery =
+      discoveryRate.toSeconds() === 0
+        ? undefined
+        : new WatchFunction(this, 'Discovery', {
+            handler: 'discovery',
+            description: "Sweeps OneEntry's payment-session list for orders no webhook announced",
+            // A sweep stops reading when its time runs low; the next resumes from its checkpoint.
+            timeout: Duration.minutes(2),
+            logRetention,
+            retryAttempts: 0,
+            environment: {
+              ...common,
+              ...oneEntry,
+              DISCOVERY_BACKFILL_HOURS: String(props.discoveryBackfillHours ?? 0),
+            },
+          }).function;
+
+    this.functions = { poller, webhook, history, publisher, ...(discovery ? { discovery } : {}) };
 
     // Poller and webhook record transitions (items and the `due` index) and renew the shared
     // OneEntry tokens in the table's credential item; the secret only seeds them.
-    for (const fn of [poller, webhook]) {
+    for (const fn of [poller, webhook, ...(discovery ? [discovery] : [])]) {
       this.table.grantReadWriteData(fn);
       this.oneEntrySecret.grantRead(fn);
     }
@@ -336,7 +374,34 @@ export class PaymentSessionWatch extends Construct {
       }),
     );
 
-    this.schedule = this.createSchedule(poller, pollRate);
+    const scheduleRole = new Role(this, 'ScheduleRole', {
+      // Only schedules of this account may assume it (confused-deputy protection).
+      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+      }),
+      description: 'Lets EventBridge Scheduler start the poller and the discovery sweep',
+    });
+    this.schedule = this.createSchedule('PollSchedule', {
+      fn: poller,
+      rate: pollRate,
+      role: scheduleRole,
+      deadLetterQueue: this.scheduleDeadLetterQueue,
+      description: 'Starts a OneEntry payment-session poll cycle',
+    });
+    if (discovery) {
+      this.discoveryDeadLetterQueue = deadLetterQueue(
+        this,
+        'DiscoveryDeadLetterQueue',
+        'Scheduler (discovery)',
+      );
+      this.discoverySchedule = this.createSchedule('DiscoverySchedule', {
+        fn: discovery,
+        rate: discoveryRate,
+        role: scheduleRole,
+        deadLetterQueue: this.discoveryDeadLetterQueue,
+        description: "Starts a sweep of OneEntry's payment-session list",
+      });
+    }
     this.api = new WatchApi(this, 'Api', {
       webhook,
       history,
@@ -354,6 +419,9 @@ export class PaymentSessionWatch extends Construct {
           whatToDo:
             'Events were not published. Fix the cause (publisher logs), then re-publish from the table: npm run republish -- --from-dlq --queue-url <PublisherDeadLetterQueueUrl> (README: runbook).',
         },
+        ...(this.discoveryDeadLetterQueue
+          ? { Discovery: { queue: this.discoveryDeadLetterQueue } }
+          : {}),
       },
       alarmTopic: props.alarmTopic,
       upstreamFailureRateThreshold: props.upstreamFailureRateThreshold,
@@ -363,27 +431,29 @@ export class PaymentSessionWatch extends Construct {
     this.acknowledgeGrantWildcards();
   }
 
-  private createSchedule(poller: IFunction, pollRate: Duration): Schedule {
-    const role = new Role(this, 'ScheduleRole', {
-      // Only schedules of this account may assume it (confused-deputy protection).
-      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
-        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
-      }),
-      description: 'Lets EventBridge Scheduler start the poller',
-    });
-    const schedule = new Schedule(this, 'PollSchedule', {
-      description: 'Starts a OneEntry payment-session poll cycle',
-      schedule: ScheduleExpression.rate(pollRate),
+  private createSchedule(
+    id: string,
+    target: {
+      fn: IFunction;
+      rate: Duration;
+      role: Role;
+      deadLetterQueue: Queue;
+      description: string;
+    },
+  ): Schedule {
+    const schedule = new Schedule(this, id, {
+      description: target.description,
+      schedule: ScheduleExpression.rate(target.rate),
       timeWindow: TimeWindow.off(),
-      target: new LambdaInvoke(poller, {
-        role,
+      target: new LambdaInvoke(target.fn, {
+        role: target.role,
         retryAttempts: SCHEDULE_RETRY_ATTEMPTS,
-        // A start older than one tick is stale: the next tick's cycle supersedes it.
-        maxEventAge: Duration.seconds(Math.max(60, pollRate.toSeconds())),
-        deadLetterQueue: this.scheduleDeadLetterQueue,
+        // A start older than one tick is stale: the next tick's run supersedes it.
+        maxEventAge: Duration.seconds(Math.max(60, target.rate.toSeconds())),
+        deadLetterQueue: target.deadLetterQueue,
       }),
     });
-    acknowledgeInvokeVersions(role, poller);
+    acknowledgeInvokeVersions(target.role, target.fn);
     return schedule;
   }
 
@@ -394,9 +464,9 @@ export class PaymentSessionWatch extends Construct {
 
   /** Acknowledges the wildcards that grant methods add, each for its reason. */
   private acknowledgeGrantWildcards(): void {
-    const { poller, webhook, history, publisher } = this.functions;
+    const { poller, webhook, history, publisher, discovery } = this.functions;
     const index = `Resource::<${logicalIdOf(this.table)}.Arn>/index/*`;
-    for (const fn of [poller, webhook, history]) {
+    for (const fn of [poller, webhook, history, ...(discovery ? [discovery] : [])]) {
       acknowledgeOnPolicy(fn, `AwsSolutions-IAM5[${index}]`, [
         "Table.grant*Data covers the table's indexes as <table>/index/*: the table's indexes are `due`, which the poller queries, and `history-by-time` (read by operators' `npm run republish`, not by the functions).",
       ]);
@@ -438,7 +508,7 @@ function acknowledgeInvokeVersions(role: Role, fn: IFunction): void {
   Validations.of(policy).acknowledge({
     id: `AwsSolutions-IAM5[Resource::<${logicalIdOf(fn)}.Arn>:*]`,
     reason:
-      "The poller's versions and aliases, as granted by Function.grantInvoke (used by the Scheduler target): the schedule invokes the unqualified function only.",
+      "The function's versions and aliases, as granted by Function.grantInvoke (used by the Scheduler target): the schedule invokes the unqualified function only.",
   });
 }
 
@@ -455,6 +525,16 @@ function validateProps(props: PaymentSessionWatchProps): void {
   const rate = props.pollRate;
   if (rate && (rate.toSeconds() < 60 || rate.toSeconds() % 60 !== 0)) {
     throw new Error(`pollRate must be whole minutes, at least one; got ${rate.toHumanString()}`);
+  }
+  const discoveryRate = props.discoveryRate;
+  if (discoveryRate && discoveryRate.toSeconds() % 60 !== 0) {
+    throw new Error(
+      `discoveryRate must be whole minutes (0 turns discovery off); got ${discoveryRate.toHumanString()}`,
+    );
+  }
+  const backfill = props.discoveryBackfillHours;
+  if (backfill !== undefined && !(backfill >= 0)) {
+    throw new Error(`discoveryBackfillHours must be 0 or more, got ${backfill}`);
   }
   const concurrency = props.pollConcurrency;
   if (

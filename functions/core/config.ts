@@ -81,6 +81,18 @@ export const trackerConfigSchema = z.object({
   DUE_SHARDS: positiveInt.max(64).default(1),
 });
 
+/** How the discovery sweep reads OneEntry's sessions list. */
+export const discoveryConfigSchema = z.object({
+  /** Sessions per list request. Default 100. */
+  DISCOVERY_PAGE_SIZE: positiveInt.max(1000).default(100),
+  /** On the first sweep, adopt sessions created in the last N hours. Default 0: none. */
+  DISCOVERY_BACKFILL_HOURS: z.coerce
+    .number()
+    .min(0)
+    .max(24 * 90)
+    .default(0),
+});
+
 /** What the events carry. */
 export const eventConfigSchema = z.object({
   /** The `source` of every event. Default `oneentry.payments`. */
@@ -93,6 +105,7 @@ export type TableConfig = z.output<typeof tableConfigSchema>;
 export type OneEntryConfig = z.output<typeof oneEntryConfigSchema>;
 export type TrackerConfig = z.output<typeof trackerConfigSchema>;
 export type EventConfig = z.output<typeof eventConfigSchema>;
+export type DiscoveryConfig = z.output<typeof discoveryConfigSchema>;
 
 /**
  * Parses `env` with `schema`. Empty strings count as unset, so `FOO=` in a `.env` file falls

@@ -4,8 +4,16 @@
  * same settings.
  */
 
-import { oneEntryConfigSchema, readConfig, tableConfigSchema, trackerConfigSchema } from './config';
+import {
+  discoveryConfigSchema,
+  oneEntryConfigSchema,
+  readConfig,
+  tableConfigSchema,
+  trackerConfigSchema,
+} from './config';
 import { loadOneEntryCredentials } from './credentials';
+import { CheckpointStore } from './discovery/checkpoint';
+import { DiscoverySweep } from './discovery/sweep';
 import { createDocumentClient } from './dynamo';
 import { LeaseStore } from './lease';
 import { OneEntryAuthApi } from './oneentry/auth-api';
@@ -121,6 +129,33 @@ export async function trackerFromEnvironment(
     },
   });
   return { tracker, store, client, auth, statuses, documentClient, tableName };
+}
+
+/** The discovery sweep over the same client, store, tracker and table as the poller. */
+export async function discoveryFromEnvironment(
+  logger: ClientLogger,
+  env: Env = process.env,
+): Promise<{ sweep: DiscoverySweep; auth: SharedUserAuth }> {
+  const parts = await trackerFromEnvironment(logger, env);
+  const settings = readConfig(discoveryConfigSchema, env);
+  const { POLL_TIME_MARGIN_MS } = readConfig(
+    trackerConfigSchema.pick({ POLL_TIME_MARGIN_MS: true }),
+    env,
+  );
+  const sweep = new DiscoverySweep({
+    lister: parts.client,
+    store: parts.store,
+    tracker: parts.tracker,
+    checkpoints: new CheckpointStore(parts.documentClient, parts.tableName),
+    leases: new LeaseStore(parts.documentClient, parts.tableName),
+    settings: {
+      pageSize: settings.DISCOVERY_PAGE_SIZE,
+      backfillHours: settings.DISCOVERY_BACKFILL_HOURS,
+      timeMarginMs: POLL_TIME_MARGIN_MS,
+    },
+    logger,
+  });
+  return { sweep, auth: parts.auth };
 }
 
 /** Memoizes an async factory; a failed attempt is forgotten so the next call tries again. */

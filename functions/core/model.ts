@@ -39,12 +39,17 @@ export interface SessionSnapshot {
 
 export type TrackingState = 'tracking' | 'resolved' | 'expired';
 
+/** Who started the order's tracking period: a signed webhook, or the discovery sweep. */
+export type TrackingSource = 'webhook' | 'discovery';
+
 /** The order item: current state of every session of the order. */
 export interface OrderState {
   orderId: number;
   state: TrackingState;
   /** When the current tracking period started (ISO-8601). */
   trackedSince: string;
+  /** Who started the current tracking period (absent on orders tracked before it was kept). */
+  source?: TrackingSource;
   /** Bumped by every write that changes sessions or state; guards concurrent recorders. */
   version: number;
   /** Keyed by session id (as a string, the way DynamoDB map keys are). */

@@ -19,6 +19,7 @@ import type {
   OrderState,
   PaymentSession,
   SessionSnapshot,
+  TrackingSource,
   TrackingState,
 } from './model';
 import type { StatusModel } from './status';
@@ -142,9 +143,14 @@ export class SessionStore {
 
   /**
    * Starts tracking an order. Idempotent: an order already tracked is left as it is. An order
-   * that had resolved or expired starts a new tracking period (its history is kept).
+   * that had resolved or expired starts a new tracking period (its history is kept). `source`
+   * says who asked for this tracking period.
    */
-  async trackOrder(orderId: number, now: Date = new Date()): Promise<TrackResult> {
+  async trackOrder(
+    orderId: number,
+    now: Date = new Date(),
+    source: TrackingSource = 'webhook',
+  ): Promise<TrackResult> {
     const trackedSince = now.toISOString();
     const due = this.dueIndexKeys(orderId, trackedSince);
     try {
@@ -156,7 +162,8 @@ export class SessionStore {
           UpdateExpression:
             'SET #entity = :entity, orderId = :orderId, #state = :tracking, trackedSince = :since, ' +
             '#dueShard = :shard, #dueKey = :dueKey, #sessions = if_not_exists(#sessions, :empty), ' +
-            '#version = if_not_exists(#version, :zero) + :one, createdAt = if_not_exists(createdAt, :since)',
+            '#version = if_not_exists(#version, :zero) + :one, createdAt = if_not_exists(createdAt, :since), ' +
+            '#source = :source',
           ExpressionAttributeNames: {
             '#pk': PARTITION_KEY,
             '#entity': ENTITY_ATTRIBUTE,
@@ -165,8 +172,10 @@ export class SessionStore {
             '#dueKey': DUE_INDEX_SORT_KEY,
             '#sessions': 'sessions',
             '#version': 'version',
+            '#source': 'source',
           },
           ExpressionAttributeValues: {
+            ':source': source,
             ':entity': ENTITY.order,
             ':orderId': orderId,
             ':tracking': 'tracking',

@@ -11,6 +11,7 @@
  * | lease    | `LEASE#<name>`    | `LEASE`                                    |
  * | receipt  | `WEBHOOK#<id>`    | `RECEIPT`                                  |
  * | credentials | `CREDENTIALS#oneentry` | `CREDENTIALS`                       |
+ * | discovery | `DISCOVERY#sessions` | `CHECKPOINT`                             |
  *
  * The order item carries the current state of each of its sessions and a version that every
  * transition bumps. While an order is tracked it also carries the sparse `dueShard`/`dueKey`
@@ -63,6 +64,7 @@ export const ENTITY = {
   lease: 'lease',
   receipt: 'receipt',
   credentials: 'credentials',
+  checkpoint: 'checkpoint',
 } as const;
 
 /**
@@ -132,6 +134,11 @@ export const receiptKey = (webhookId: string) => ({
 export const credentialsKey = () => ({
   [PARTITION_KEY]: 'CREDENTIALS#oneentry',
   [SORT_KEY]: 'CREDENTIALS',
+});
+
+export const discoveryCheckpointKey = () => ({
+  [PARTITION_KEY]: 'DISCOVERY#sessions',
+  [SORT_KEY]: 'CHECKPOINT',
 });
 
 export const dueShardName = (shard: number) => `TRACKING#${shard}`;

@@ -3,7 +3,7 @@
  * first. Shared by the HTTP handler and the CLI, so both always show the same thing.
  */
 import { InvalidOrderIdError } from '../core/errors';
-import type { HistoryKind, TrackingState } from '../core/model';
+import type { HistoryKind, TrackingSource, TrackingState } from '../core/model';
 import type { OrderRecord } from '../core/store';
 import { OrderNotFoundError } from './errors';
 
@@ -41,6 +41,8 @@ export interface OrderHistoryView {
   orderId: number;
   state: TrackingState;
   trackedSince: string;
+  /** Who started the current tracking period: `webhook` or `discovery`. */
+  source: TrackingSource;
   lastChangedAt: string | null;
   sessions: SessionView[];
   history: HistoryItemView[];
@@ -84,6 +86,8 @@ export function toOrderHistoryView({ order, history }: OrderRecord): OrderHistor
     orderId: order.orderId,
     state: order.state,
     trackedSince: order.trackedSince,
+    // Orders tracked before the source was kept all came from the webhook.
+    source: order.source ?? 'webhook',
     lastChangedAt: order.lastChangedAt ?? null,
     sessions,
     history: history.map(

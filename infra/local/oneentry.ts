@@ -43,7 +43,11 @@ export async function startLocalOneEntry(options: {
     const demo = seedDemo(sim, { resolveAfterMs: options.demoResolveAfterMs });
     stopDemo = demo.stop;
     newDemoOrders = demo.orderIds;
-    writeFileSync(demoFile, JSON.stringify({ orderIds: demo.orderIds }));
+    // Every demo order, the one left for discovery included, is rebuilt on a restart.
+    writeFileSync(
+      demoFile,
+      JSON.stringify({ orderIds: [...demo.orderIds, demo.unannouncedOrderId] }),
+    );
   }
   // The watcher signs itself in as a service user, as the README recommends for real projects.
   const login = 'watcher@example.test';

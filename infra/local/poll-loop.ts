@@ -1,23 +1,24 @@
 /**
- * Plays EventBridge Scheduler locally: invokes the poller every interval, one invocation at a
- * time (the lease would refuse an overlap anyway), and waits for the one in flight on stop.
+ * Plays EventBridge Scheduler locally: invokes a scheduled function (the poller, discovery)
+ * every interval, one invocation at a time (its lease would refuse an overlap anyway), and
+ * waits for the one in flight on stop.
  */
 import type { CycleSummary } from '../../functions/core/tracker';
 
-export interface PollLoopOptions {
+export interface PollLoopOptions<S> {
   intervalMs: number;
-  invoke: () => Promise<CycleSummary>;
-  onSummary?: (summary: CycleSummary) => void | Promise<void>;
+  invoke: () => Promise<S>;
+  onSummary?: (summary: S) => void | Promise<void>;
   onError?: (error: unknown) => void;
 }
 
-export class PollLoop {
-  lastSummary: (CycleSummary & { at: string }) | undefined;
+export class PollLoop<S extends object = CycleSummary> {
+  lastSummary: (S & { at: string }) | undefined;
   private timer: NodeJS.Timeout | undefined;
   private inFlight: Promise<void> | undefined;
   private stopped = false;
 
-  constructor(private readonly options: PollLoopOptions) {}
+  constructor(private readonly options: PollLoopOptions<S>) {}
 
   start(): void {
     this.tick();

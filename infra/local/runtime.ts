@@ -7,6 +7,7 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { join, resolve } from 'node:path';
+import type { DiscoverySummary } from '../../functions/core/discovery/sweep';
 import { createDocumentClient } from '../../functions/core/dynamo';
 import { authFromEnvironment } from '../../functions/core/environment';
 import { LeaseStore } from '../../functions/core/lease';
@@ -37,6 +38,8 @@ import {
 export const LOCAL_TABLE_NAME = 'payment-session-watch';
 /** The poller's timeout locally; in AWS it is the function's timeout. */
 const POLLER_TIMEOUT_MS = 60_000;
+/** The discovery function's timeout, as in the stack. */
+const DISCOVERY_TIMEOUT_MS = 120_000;
 
 export interface RuntimeOptions {
   settings: LocalSettings;
@@ -129,11 +132,12 @@ export async function startRuntime({
       ...oneEntry.env,
     });
     const { auth } = await authFromEnvironment(documentClient, tableName, silentLogger);
-    const [poller, webhook, history, publisher] = await Promise.all([
+    const [poller, webhook, history, publisher, discovery] = await Promise.all([
       import('../../functions/poller/handler'),
       import('../../functions/webhook/handler'),
       import('../../functions/history/handler'),
       import('../../functions/publisher/handler'),
+      import('../../functions/discovery/handler'),
     ]);
 
     const tailer = new StreamTailer(
@@ -214,6 +218,21 @@ export async function startRuntime({
       onError: errorLines(log, 'poller'),
     });
     stack.push(() => loop.stop());
+    const discoveryLoop =
+      settings.DISCOVERY_INTERVAL_SECONDS > 0
+        ? new PollLoop<DiscoverySummary>({
+            intervalMs: settings.DISCOVERY_INTERVAL_SECONDS * 1000,
+            invoke: () => discovery.handler({}, lambdaContext('discovery', DISCOVERY_TIMEOUT_MS)),
+            onSummary: (summary) => {
+              if (summary.discovered > 0) {
+                log(`discover ${summary.discovered} order(s) no webhook announced, now tracked`);
+              }
+            },
+            onError: (error) =>
+              log(`discovery: ${error instanceof Error ? error.message : String(error)}`),
+          })
+        : undefined;
+    if (discoveryLoop) stack.push(() => discoveryLoop.stop());
 
     log(`payment-session-watch running
   API          ${url}  (POST /webhooks/payment-sessions, GET /orders/{orderId}, GET /health)
@@ -222,6 +241,7 @@ export async function startRuntime({
   data dir     ${dataDir}
   events       ${eventsFile}
   poll every   ${settings.POLL_INTERVAL_SECONDS} s
+  discovery    ${settings.DISCOVERY_INTERVAL_SECONDS > 0 ? `every ${settings.DISCOVERY_INTERVAL_SECONDS} s (sessions list; the first sweep is the baseline)` : 'off'}
   webhook secret ${maskSecret(webhookSecret)}${secretFromEnv ? ' (from WEBHOOK_SECRET in your environment or .env)' : ` (generated; the full value is in ${join(dataDir, WEBHOOK_SECRET_FILE)})`}
 Try: npm run send -- <orderId>    npm run history -- <orderId>    Ctrl-C stops everything.`);
 
@@ -235,6 +255,7 @@ Try: npm run send -- <orderId>    npm run history -- <orderId>    Ctrl-C stops e
       log(`demo     order ${orderId} tracked (webhook ${answer.status})`);
     }
     loop.start();
+    discoveryLoop?.start();
     return { url, stop: stopAll };
   } catch (error) {
     await stopAll();

@@ -1,6 +1,6 @@
 /**
  * Settings of the local runtime. The product's own variables (`ONEENTRY_*`, `PENDING_STATUSES`,
- * ...) mean the same here as in Lambda; these three exist only locally.
+ * ...) mean the same here as in Lambda; these exist only locally.
  */
 import { z } from 'zod';
 import { readConfig } from '../../functions/core/config';
@@ -13,6 +13,8 @@ export const localSettingsSchema = z.object({
   DATA_DIR: z.string().min(1).default(DEFAULT_DATA_DIR),
   /** Seconds between poller invocations (EventBridge Scheduler's rate in AWS). Default 10. */
   POLL_INTERVAL_SECONDS: z.coerce.number().positive().max(3600).default(10),
+  /** Seconds between discovery sweeps (`discoveryRate` in AWS); 0 turns discovery off. Default 60. */
+  DISCOVERY_INTERVAL_SECONDS: z.coerce.number().min(0).max(86_400).default(60),
 });
 
 export type LocalSettings = z.output<typeof localSettingsSchema>;

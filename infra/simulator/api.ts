@@ -23,6 +23,9 @@ import type { RefreshRefusal } from './tokens';
 export const SIMULATOR_PROVIDER_MARKER = 'email';
 
 const SESSIONS_ROUTE = /^\/api\/content\/payments\/sessions\/order\/([^/]*)\/?$/;
+const LIST_ROUTE = /^\/api\/content\/payments\/sessions\/?$/;
+/** The SDK's default page size for `Payments.getSessions`. */
+const DEFAULT_LIST_LIMIT = 30;
 const REFRESH_ROUTE = /^\/api\/content\/users-auth-providers\/marker\/([^/]*)\/users\/refresh\/?$/;
 
 const SIGN_IN_ROUTE = /^\/api\/content\/users-auth-providers\/marker\/([^/]*)\/users\/auth\/?$/;
@@ -62,6 +65,10 @@ export async function handleApi(
   const sessionsMatch = SESSIONS_ROUTE.exec(path);
   if (sessionsMatch && req.method === 'GET') {
     await answerSessions(req, res, decodePathParam(sessionsMatch[1]), context);
+    return true;
+  }
+  if (LIST_ROUTE.test(path) && req.method === 'GET') {
+    await answerList(req, res, context);
     return true;
   }
   const refreshMatch = REFRESH_ROUTE.exec(path);
@@ -214,6 +221,44 @@ async function answerSessions(
   }
   const newest = found.sessions.at(-1);
   sendJson(res, 200, found.responseShape === 'object' ? newest : found.sessions);
+}
+
+/** A query parameter as a non-negative integer; undefined when absent, NaN when invalid. */
+function integerParam(query: URLSearchParams, name: string): number | undefined {
+  const raw = query.get(name);
+  if (raw === null || raw === '') return undefined;
+  return /^\d{1,9}$/.test(raw) ? Number(raw) : Number.NaN;
+}
+
+async function answerList(
+  req: IncomingMessage,
+  res: ServerResponse,
+  { state, appToken, closing }: ApiContext,
+): Promise<void> {
+  state.recordListRequest();
+  if (!hasAppToken(req, appToken)) {
+    return unauthorized(res, state, 'Invalid or missing x-app-token');
+  }
+  const problem = bearerProblem(req, state);
+  if (problem) return unauthorized(res, state, problem);
+  const query = new URL(req.url ?? '/', 'http://simulator').searchParams;
+  const offset = integerParam(query, 'offset') ?? 0;
+  const limit = integerParam(query, 'limit') ?? DEFAULT_LIST_LIMIT;
+  if (Number.isNaN(offset) || Number.isNaN(limit) || limit < 1) {
+    return sendError(res, 400, 'Validation failed (numeric string is expected)');
+  }
+  const fault = state.faults.takeList();
+  if (fault?.latencyMs) {
+    try {
+      await delay(fault.latencyMs, undefined, { signal: closing });
+    } catch {
+      return;
+    }
+  }
+  if (fault?.hang) return;
+  if (fault && answerWithFault(res, fault, [])) return;
+  sendJson(res, 200, state.listSessions(offset, limit));
+  state.onListPage?.(offset);
 }
 
 /** Answers as `fault` says; false when the fault only adds latency. */

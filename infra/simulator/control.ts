@@ -22,6 +22,7 @@ import {
   sendNoContent,
 } from './respond';
 import {
+  listSettingsSchema,
   orderIdSchema,
   responseShapeSchema,
   type SimulatorState,
@@ -75,7 +76,8 @@ function idParam(value: string | undefined, what: string): number {
 }
 
 function scopeParam(value: string | undefined): FaultScope {
-  return value === 'global' ? 'global' : idParam(value, "fault scope ('global' or an order id)");
+  if (value === 'global' || value === 'list') return value;
+  return idParam(value, "fault scope ('global', 'list' or an order id)");
 }
 
 const createOrderBody = z.strictObject({
@@ -153,6 +155,14 @@ const routes: ControlRoute[] = [
     handle: async ({ body }, state) => {
       const { fingerprint } = parseBody(tokensBodySchema, await body());
       return { status: 201, body: state.tokens.issue(fingerprint) };
+    },
+  },
+  {
+    method: 'PUT',
+    path: /^list-settings$/,
+    handle: async ({ body }, state) => {
+      state.setListSettings(parseBody(listSettingsSchema, await body()));
+      return { status: 204 };
     },
   },
   {

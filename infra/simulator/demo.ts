@@ -7,11 +7,15 @@ import type { Simulator } from './simulator';
 export interface DemoOptions {
   /** When the first session completes and the second is cancelled. Default 20 s and 30 s. */
   resolveAfterMs?: { completed: number; cancelled: number };
+  /** When a fourth order's session appears, which no webhook announces. Default 15 s. */
+  unannouncedAfterMs?: number;
 }
 
 export interface DemoSeed {
   /** The order that completes, the one cancelled, the one left waiting. */
   orderIds: [number, number, number];
+  /** An order whose session appears later and that no webhook announces: discovery finds it. */
+  unannouncedOrderId: number;
   /** Cancels the status changes still to come. */
   stop(): void;
 }
@@ -42,15 +46,25 @@ export function seedDemo(
     (typeof demoSessions)[number],
   ];
 
+  const unannouncedOrderId = sim.createOrder();
+  const unannounced = () =>
+    sim.createSession(unannouncedOrderId, {
+      amount: 75,
+      paymentAccountId: 1,
+      paymentUrl: `https://checkout.example.test/pay/order-${unannouncedOrderId}`,
+    });
+
   // Unref'd: a forgotten demo never keeps the process alive.
   const timers = [
     setTimeout(() => sim.setStatus(toComplete.sessionId, 'completed'), completed),
     setTimeout(() => sim.setStatus(toCancel.sessionId, 'cancelled'), cancelled),
+    setTimeout(unannounced, options.unannouncedAfterMs ?? 15_000),
   ];
   for (const timer of timers) timer.unref();
 
   return {
     orderIds: [toComplete.orderId, toCancel.orderId, toLeave.orderId],
+    unannouncedOrderId,
     stop: () => {
       for (const timer of timers) clearTimeout(timer);
     },

@@ -1,7 +1,7 @@
 /**
- * Fault injection for the sessions route. A fault belongs to one order or to every order
- * ('global'); the order's own fault wins over the global one, and only the fault that
- * applies spends one of its `times`.
+ * Fault injection for the sessions routes. A fault belongs to one order, to every order
+ * ('global'), or to the sessions list ('list'); the order's own fault wins over the global one,
+ * and only the fault that applies spends one of its `times`.
  */
 import { z } from 'zod';
 
@@ -22,7 +22,8 @@ export interface Fault {
   times?: number;
 }
 
-export type FaultScope = number | 'global';
+/** An order id, every order's sessions route, or the sessions list. */
+export type FaultScope = number | 'global' | 'list';
 
 function answerEffects(fault: Fault): string[] {
   const effects: string[] = [];
@@ -78,7 +79,15 @@ export class FaultBook {
       : this.#faults.has('global')
         ? 'global'
         : undefined;
-    if (scope === undefined) return undefined;
+    return scope === undefined ? undefined : this.#spend(scope);
+  }
+
+  /** The fault that applies to a request for the sessions list. */
+  takeList(): Fault | undefined {
+    return this.#faults.has('list') ? this.#spend('list') : undefined;
+  }
+
+  #spend(scope: FaultScope): Fault | undefined {
     const active = this.#faults.get(scope);
     if (!active) return undefined;
     if (active.remaining !== undefined) {

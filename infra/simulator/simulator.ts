@@ -11,6 +11,7 @@ import { InvalidSimulatorInputError } from './errors';
 import { type Fault, type FaultScope, faultSchema } from './faults';
 import { createSimulatorServer } from './http';
 import {
+  type ListSettings,
   type ResponseShape,
   type SessionInit,
   type SimSession,
@@ -29,7 +30,13 @@ export {
 } from './errors';
 export type { Fault, FaultScope } from './faults';
 export type { OneEntryErrorBody } from './respond';
-export type { ResponseShape, SessionInit, SimSession, SimulatorStats } from './state';
+export type {
+  ListSettings,
+  ResponseShape,
+  SessionInit,
+  SimSession,
+  SimulatorStats,
+} from './state';
 export { ELSEWHERE_FINGERPRINT, type RefreshRefusal, type TokenPair } from './tokens';
 
 export interface SimulatorOptions {
@@ -65,6 +72,10 @@ export interface Simulator {
   /** Also moves updatedDate forward. */
   setStatus(sessionId: number, status: string): void;
   setResponseShape(orderId: number, shape: ResponseShape): void;
+  /** How the sessions list answers: its order, a permission cap, malformed items. */
+  setListSettings(settings: Partial<ListSettings>): void;
+  /** Called after each list page is served; tests change the list between pages. */
+  onListPage(callback: ((offset: number) => void) | undefined): void;
   /** `null` clears the scope's fault. */
   setFault(scope: FaultScope, fault: Fault | null): void;
   clearFaults(): void;
@@ -118,9 +129,14 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       state.setStatus(sessionId, status);
     },
     setResponseShape: (orderId, shape) => state.setResponseShape(orderId, shape),
+    setListSettings: (settings) => state.setListSettings(settings),
+    onListPage: (callback) => {
+      state.onListPage = callback;
+    },
     setFault: (scope, fault) => {
-      if (scope !== 'global' && !(Number.isSafeInteger(scope) && scope > 0)) {
-        throw new InvalidSimulatorInputError("fault scope must be 'global' or an order id");
+      const named = scope === 'global' || scope === 'list';
+      if (!named && !(Number.isSafeInteger(scope) && scope > 0)) {
+        throw new InvalidSimulatorInputError("fault scope must be 'global', 'list' or an order id");
       }
       const checked = fault === null ? null : faultSchema.safeParse(fault);
       if (checked && !checked.success) {

@@ -35,7 +35,8 @@ export interface SimSession {
 
 /**
  * `id` and the dates are for rebuilding known sessions (e.g. after a restart); by default ids
- * count up from 1 and both dates are now.
+ * count up from 1 and both dates are now. `createdDate` also backdates a session (e.g. one
+ * created hours before discovery started).
  */
 export type SessionInit = Partial<
   Pick<
@@ -51,10 +52,25 @@ export type SessionInit = Partial<
   >
 >;
 
+/**
+ * How the sessions list answers. OneEntry does not document the order (its example runs newest
+ * first); a user group with restricted read permission sees at most `cap` records however it
+ * pages, while `total` still counts them all.
+ */
+export interface ListSettings {
+  order: 'newest-first' | 'oldest-first';
+  /** OneEntry's "restrictedDataLength": records a restricted group can read. Null: no cap. */
+  cap: number | null;
+  /** Sessions served with a malformed item (string id) in the list. */
+  invalidSessionIds: number[];
+}
+
 export interface SimulatorStats {
   /** Every request to the sessions route, answered or not. */
   sessionRequests: number;
   sessionRequestsByOrder: Record<number, number>;
+  /** Every request to the sessions list. */
+  listRequests: number;
   /** Every request to the refresh route, successful or not, so duplicate refreshes show. */
   refreshes: number;
   /** Refreshes refused, by reason; `spent` counts refresh tokens presented a second time. */
@@ -81,6 +97,12 @@ export const sessionInitSchema = z.strictObject({
   updatedDate: z.iso.datetime().optional(),
 });
 
+export const listSettingsSchema = z.strictObject({
+  order: z.enum(['newest-first', 'oldest-first']).optional(),
+  cap: z.int().positive().nullable().optional(),
+  invalidSessionIds: z.array(z.int().positive()).optional(),
+});
+
 function parseInput<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   const result = schema.safeParse(value);
   if (!result.success) {
@@ -100,6 +122,7 @@ function emptyStats(): SimulatorStats {
   return {
     sessionRequests: 0,
     sessionRequestsByOrder: {},
+    listRequests: 0,
     refreshes: 0,
     refreshesRefused: { unknown: 0, spent: 0, expired: 0, 'other-device': 0 },
     signIns: 0,
@@ -116,6 +139,11 @@ export class SimulatorState {
   #nextOrderId = FIRST_AUTO_ORDER_ID;
   #nextSessionId = 1;
   #stats = emptyStats();
+  #list: ListSettings = { order: 'newest-first', cap: null, invalidSessionIds: [] };
+  /** Session ids in ascending order, rebuilt after a session is added. */
+  #sortedIds: number[] | undefined;
+  /** Called after each list page is served, with the offset (tests change the list meanwhile). */
+  onListPage: ((offset: number) => void) | undefined;
 
   constructor(lifetimes: TokenLifetimes) {
     this.tokens = new TokenBook(lifetimes);
@@ -157,8 +185,39 @@ export class SimulatorState {
       locale: 'en_US',
     };
     this.#sessions.set(id, session);
+    this.#sortedIds = undefined;
     order.sessionIds.push(id);
     return { ...session };
+  }
+
+  setListSettings(settings: Partial<ListSettings>): void {
+    const checked = parseInput(listSettingsSchema, settings, 'list settings');
+    this.#list = { ...this.#list, ...checked } as ListSettings;
+  }
+
+  /** One page of `GET /payments/sessions`: what OneEntry would answer for `offset` and `limit`. */
+  listSessions(offset: number, limit: number): { items: unknown[]; total: number } {
+    this.#sortedIds ??= [...this.#sessions.keys()].sort((a, b) => a - b);
+    const ids = this.#sortedIds;
+    const total = ids.length;
+    const visible = Math.min(total, this.#list.cap ?? total);
+    const end = Math.min(visible, offset + limit);
+    const items: unknown[] = [];
+    for (let index = offset; index < end; index++) {
+      const id = this.#list.order === 'newest-first' ? ids[total - 1 - index] : ids[index];
+      const session = id === undefined ? undefined : this.#sessions.get(id);
+      if (!session) continue;
+      items.push(
+        this.#list.invalidSessionIds.includes(session.id)
+          ? { ...session, id: String(session.id) }
+          : { ...session },
+      );
+    }
+    return { items, total };
+  }
+
+  recordListRequest(): void {
+    this.#stats.listRequests += 1;
   }
 
   setStatus(sessionId: number, status: string): SimSession {

@@ -140,7 +140,7 @@ describe('the stack from context', () => {
     const topic = 'arn:aws:sns:eu-west-1:123456789012:ops';
     const { template } = synthesize({ alarmTopicArn: topic });
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
-    expect(alarms).toHaveLength(10);
+    expect(alarms).toHaveLength(13);
     for (const alarm of alarms) {
       expect(alarm.Properties.AlarmActions).toEqual([topic]);
       expect(alarm.Properties.OKActions).toEqual([topic]);

@@ -24,8 +24,12 @@ let id: {
   webhook: string;
   history: string;
   publisher: string;
+  discovery: string;
+  discoveryDlq: string;
   api: string;
 };
+
+const dimension = (name: string, value: unknown) => ({ Name: name, Value: value });
 
 beforeAll(() => {
   synth = synthesize();
@@ -43,6 +47,8 @@ beforeAll(() => {
     webhook: logicalId(watch.functions.webhook),
     history: logicalId(watch.functions.history),
     publisher: logicalId(watch.functions.publisher),
+    discovery: logicalId(watch.functions.discovery!),
+    discoveryDlq: logicalId(watch.discoveryDeadLetterQueue!),
     api: logicalId(watch.api.httpApi),
   };
 });
@@ -81,9 +87,9 @@ const allActions = (functionId: string) => statementsOf(functionId).flatMap(acti
 const tableIndexes = () => ({ 'Fn::Join': ['', [getAtt(id.table), '/index/*']] });
 
 describe('functions', () => {
-  it('are exactly the four handlers, each Node.js 24 on arm64', () => {
+  it('are exactly the five handlers, each Node.js 24 on arm64', () => {
     const functions = Object.values(resources('AWS::Lambda::Function'));
-    expect(functions).toHaveLength(4);
+    expect(functions).toHaveLength(5);
     for (const fn of functions) {
       expect(fn.Properties.Runtime).toBe('nodejs24.x');
       expect(fn.Properties.Architectures).toEqual(['arm64']);
@@ -330,8 +336,11 @@ describe('schedule', () => {
     });
   });
 
-  it('runs under a role only this account’s schedules can assume, allowed to invoke the poller', () => {
-    const schedule = Object.values(resources('AWS::Scheduler::Schedule'))[0];
+  it('runs under a role only this account’s schedules can assume, allowed to invoke poller and discovery', () => {
+    const schedule = Object.values(resources('AWS::Scheduler::Schedule')).find(
+      (candidate) =>
+        JSON.stringify(candidate.Properties.Target.Arn) === JSON.stringify(getAtt(id.poller)),
+    );
     const roleId = schedule?.Properties.Target.RoleArn['Fn::GetAtt'][0];
     template.hasResourceProperties('AWS::IAM::Role', {
       AssumeRolePolicyDocument: {
@@ -348,9 +357,65 @@ describe('schedule', () => {
       PolicyDocument: {
         Statement: Match.arrayWith([
           Match.objectLike({ Action: 'lambda:InvokeFunction' }),
-          Match.objectLike({ Action: 'sqs:SendMessage', Resource: getAtt(id.scheduleDlq) }),
+          Match.objectLike({
+            Action: 'sqs:SendMessage',
+            Resource: Match.arrayWith([getAtt(id.discoveryDlq), getAtt(id.scheduleDlq)]),
+          }),
         ]),
       },
+    });
+  });
+});
+
+describe('discovery', () => {
+  it('sweeps every 5 minutes from its own schedule, with its own dead-letter queue', () => {
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'rate(5 minutes)',
+      Target: Match.objectLike({
+        Arn: getAtt(id.discovery),
+        DeadLetterConfig: { Arn: getAtt(id.discoveryDlq) },
+      }),
+    });
+  });
+
+  it('gets the OneEntry settings and the table, and only reads the OneEntry secret', () => {
+    expect(functionNamed(id.discovery).Properties.Environment.Variables).toMatchObject({
+      ONEENTRY_SECRET_ARN: ref(id.oneEntrySecret),
+      DISCOVERY_BACKFILL_HOURS: '0',
+    });
+    expect(actionsOn(id.discovery, ref(id.oneEntrySecret))).toEqual([
+      'secretsmanager:DescribeSecret',
+      'secretsmanager:GetSecretValue',
+    ]);
+    expect(actionsOn(id.discovery, ref(id.webhookSecret))).toEqual([]);
+  });
+
+  it('alarms on its errors, its dead letters and a truncated list', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'DiscoveryTruncated',
+      AlarmDescription: Match.stringLikeRegexp("read permission 'all' on payment sessions"),
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'Errors',
+      Dimensions: [dimension('FunctionName', ref(id.discovery))],
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [dimension('QueueName', getAtt(id.discoveryDlq, 'QueueName'))],
+    });
+  });
+
+  it('is left out entirely with discoveryRate 0, and takes its rate and backfill from context', () => {
+    const off = synthesize({ discoveryRate: '0' }).template;
+    expect(Object.values(off.findResources('AWS::Lambda::Function'))).toHaveLength(4);
+    expect(Object.values(off.findResources('AWS::Scheduler::Schedule'))).toHaveLength(1);
+    expect(Object.values(off.findResources('AWS::CloudWatch::Alarm'))).toHaveLength(10);
+    const tuned = synthesize({ discoveryRate: '15', discoveryBackfillHours: '6' }).template;
+    tuned.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'rate(15 minutes)',
+    });
+    tuned.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ DISCOVERY_BACKFILL_HOURS: '6' }) },
     });
   });
 });
@@ -383,7 +448,9 @@ describe('publisher event source', () => {
 describe('queues', () => {
   it('are encrypted, TLS-only and keep messages 14 days', () => {
     const queues = resources('AWS::SQS::Queue');
-    expect(Object.keys(queues).sort()).toEqual([id.publisherDlq, id.scheduleDlq].sort());
+    expect(Object.keys(queues).sort()).toEqual(
+      [id.publisherDlq, id.scheduleDlq, id.discoveryDlq].sort(),
+    );
     for (const queue of Object.values(queues)) {
       expect(queue.Properties).toMatchObject({
         SqsManagedSseEnabled: true,
@@ -476,7 +543,6 @@ describe('secrets', () => {
 
 describe('alarms', () => {
   const alarms = () => Object.values(resources('AWS::CloudWatch::Alarm')).map((a) => a.Properties);
-  const dimension = (name: string, value: unknown) => ({ Name: name, Value: value });
 
   it('watch each function’s errors', () => {
     for (const fn of [id.poller, id.webhook, id.history, id.publisher]) {
@@ -567,8 +633,8 @@ describe('alarms', () => {
     });
   });
 
-  it('are ten, none with actions unless a topic is given, missing data not breaching', () => {
-    expect(alarms()).toHaveLength(10);
+  it('are thirteen, none with actions unless a topic is given, missing data not breaching', () => {
+    expect(alarms()).toHaveLength(13);
     for (const alarm of alarms()) {
       expect(alarm.AlarmActions).toBeUndefined();
       expect(alarm.TreatMissingData).toBe('notBreaching');

@@ -19,12 +19,13 @@ afterEach(() => killGroup(running));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 describe('npm start with no settings', () => {
-  it('shows the demo orders resolving within a minute, restores them on restart, and takes a completed one announced again calmly', async () => {
+  it('shows the demo orders resolving within a minute, one found by discovery, restores them on restart, and takes a completed one announced again calmly', async () => {
     const env = {
       PORT: String(await freePort()),
       DATA_DIR: dataDir,
       ONEENTRY_URL: '',
       WEBHOOK_SECRET: '',
+      DISCOVERY_INTERVAL_SECONDS: '5',
     };
     running = await startLocalRuntime(env);
     expect(running.output()).toContain('built-in simulator, demo data');
@@ -34,8 +35,11 @@ describe('npm start with no settings', () => {
       readEvents(dataDir).filter((event) => event['detail-type'] === 'Payment Session Resolved');
     await waitFor(() => resolved().length >= 2, 60_000, running.output);
     expect(resolved().map((event) => event.detail.status)).toEqual(['completed', 'cancelled']);
+    // The fourth order's session appears at 15 s with no webhook: discovery tracks it.
+    await waitFor(() => readEvents(dataDir).length >= 6, 60_000, running.output);
+    expect(running.output()).toMatch(/discover +1 order\(s\) no webhook announced/);
     const published = readEvents(dataDir).length;
-    expect(published).toBe(5); // three first observations, two resolutions
+    expect(published).toBe(6); // four first observations, two resolutions
 
     running.child.kill('SIGTERM');
     expect(await running.exited).toBe(0);

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import {
+  discoveryConfigSchema,
   eventConfigSchema,
   oneEntryConfigSchema,
   tableConfigSchema,
@@ -23,6 +24,7 @@ const schemas: z.ZodObject[] = [
   tableConfigSchema,
   oneEntryConfigSchema,
   trackerConfigSchema,
+  discoveryConfigSchema,
   eventConfigSchema,
   publisherConfigSchema,
   localSettingsSchema,

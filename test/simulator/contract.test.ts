@@ -4,7 +4,10 @@
  * client must then read the same sessions as the SDK.
  */
 import { defineOneEntry } from 'oneentry';
-import { SinglePaymentSessionSchema } from 'oneentry/dist/payments/paymentsSchemas';
+import {
+  PaymentSessionsResponseSchema,
+  SinglePaymentSessionSchema,
+} from 'oneentry/dist/payments/paymentsSchemas';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { PaymentSession } from '../../functions/core/model';
 import { OneEntryClient } from '../../functions/core/oneentry/client';
@@ -213,6 +216,49 @@ describe('the OneEntry SDK against the simulator', () => {
     );
     expect(urls.length).toBeGreaterThan(0);
     for (const url of urls) expect(url.startsWith(`${sim.url}/api/content/`)).toBe(true);
+  });
+});
+
+describe('the sessions list, read by the SDK and by the project', () => {
+  it("pages newest first and oldest first, in answers that pass the SDK's schema", async () => {
+    for (let index = 0; index < 5; index++) sim.createSession(sim.createOrder());
+    const { sdk } = await sdkLoggedIn({ validate: true });
+    const ids = (page: unknown) => (page as { items: { id: number }[] }).items.map((s) => s.id);
+    const newestFirst = await sdk.Payments.getSessions(0, 3);
+    expect(newestFirst).toMatchObject({ total: 5 });
+    expect(PaymentSessionsResponseSchema.safeParse(newestFirst).success).toBe(true);
+    expect(ids(newestFirst)).toEqual([5, 4, 3]);
+    expect(ids(await sdk.Payments.getSessions(3, 3))).toEqual([2, 1]);
+    sim.setListSettings({ order: 'oldest-first' });
+    expect(ids(await sdk.Payments.getSessions(0, 3))).toEqual([1, 2, 3]);
+  });
+
+  it('caps what a restricted group reads while the total counts everything', async () => {
+    for (let index = 0; index < 12; index++) sim.createSession(sim.createOrder());
+    sim.setListSettings({ cap: 10 });
+    const { sdk } = await sdkLoggedIn();
+    const first = (await sdk.Payments.getSessions(0, 30)) as { items: unknown[]; total: number };
+    expect(first.items).toHaveLength(10);
+    expect(first.total).toBe(12);
+    const beyond = (await sdk.Payments.getSessions(10, 30)) as { items: unknown[] };
+    expect(beyond.items).toEqual([]);
+  });
+
+  it("the project's client reads the same sessions as the SDK, and skips a broken item", async () => {
+    const orderId = sim.createOrder();
+    sim.createSession(orderId, { amount: 5 });
+    const broken = sim.createSession(orderId);
+    sim.createSession(sim.createOrder(), { status: 'completed' });
+    const { sdk } = await sdkLoggedIn();
+    const fromSdk = (await sdk.Payments.getSessions(0, 30)) as unknown as {
+      items: Record<string, unknown>[];
+    };
+    const { accessToken } = sim.issueTokens();
+    const client = new OneEntryClient({ baseUrl: sim.url, appToken: sim.appToken, accessToken });
+    const page = await client.listSessions(0, 30);
+    expect(page.sessions).toStrictEqual(fromSdk.items.map(asPaymentSession));
+    sim.setListSettings({ invalidSessionIds: [broken.id] });
+    expect(await client.listSessions(0, 30)).toMatchObject({ invalid: 1, served: 3, total: 3 });
   });
 });
 

@@ -453,6 +453,7 @@ describe('sessions by order', () => {
     expect(sim.stats()).toEqual({
       sessionRequests: 0,
       sessionRequestsByOrder: {},
+      listRequests: 0,
       refreshes: 0,
       refreshesRefused: { unknown: 0, spent: 0, expired: 0, 'other-device': 0 },
       signIns: 0,
@@ -691,6 +692,7 @@ describe('control API', () => {
     expect(stats).toEqual({
       sessionRequests: 1,
       sessionRequestsByOrder: { [orderId]: 1 },
+      listRequests: 0,
       refreshes: 0,
       refreshesRefused: { unknown: 0, spent: 0, expired: 0, 'other-device': 0 },
       signIns: 0,
@@ -749,5 +751,43 @@ describe('close', () => {
   it('can be called twice', async () => {
     await sim.close();
     await expect(sim.close()).resolves.toBeUndefined();
+  });
+});
+
+describe('sessions list', () => {
+  const list = (query = '', headers: Record<string, string> = authHeaders()) =>
+    fetch(`${sim.url}/api/content/payments/sessions${query}`, { headers });
+
+  it('answers {items, total}, newest first, 30 to a page by default', async () => {
+    for (let index = 0; index < 32; index++) orderWithOneSession();
+    const body = (await (await list()).json()) as { items: { id: number }[]; total: number };
+    expect(body.total).toBe(32);
+    expect(body.items).toHaveLength(30);
+    expect(body.items[0]?.id).toBe(32);
+    expect(sim.stats().listRequests).toBe(1);
+  });
+
+  it('answers 400 to an offset or limit that is not a number, and 401 without a user token', async () => {
+    expect((await list('?offset=abc')).status).toBe(400);
+    expect((await list('?limit=0')).status).toBe(400);
+    expect((await list('', { 'x-app-token': sim.appToken })).status).toBe(401);
+  });
+
+  it("serves the 'list' fault scope and leaves the sessions route alone", async () => {
+    const { orderId } = orderWithOneSession();
+    sim.setFault('list', { status: 503, times: 1 });
+    expect((await list()).status).toBe(503);
+    expect((await getSessions(orderId)).status).toBe(200);
+    expect((await list()).status).toBe(200);
+  });
+
+  it('sets list order, cap and broken items through the control API', async () => {
+    for (let index = 0; index < 3; index++) orderWithOneSession();
+    const settings = { order: 'oldest-first', cap: 2, invalidSessionIds: [1] };
+    expect((await control('PUT', 'list-settings', settings)).status).toBe(204);
+    const body = (await (await list()).json()) as { items: { id: unknown }[]; total: number };
+    expect(body).toMatchObject({ total: 3 });
+    expect(body.items.map((item) => item.id)).toEqual(['1', 2]);
+    expect((await control('PUT', 'list-settings', { order: 'sideways' })).status).toBe(400);
   });
 });

@@ -12,9 +12,15 @@ import {
   parseRetryAfter,
   silentLogger,
   sleep,
+  type TimedResponse,
   timedFetch,
 } from './http';
-import { sessionsResponseSchema, upstreamMessage } from './schema';
+import {
+  sessionListSchema,
+  sessionSchema,
+  sessionsResponseSchema,
+  upstreamMessage,
+} from './schema';
 import type { UserAuth } from './shared-auth';
 
 export interface OneEntryClientOptions {
@@ -40,6 +46,18 @@ export interface OneEntryClientOptions {
   logger?: ClientLogger | undefined;
   /** For tests: the jitter source. Default `Math.random`. */
   random?: (() => number) | undefined;
+}
+
+/** One page of the sessions list. */
+export interface SessionPage {
+  /** The items that parsed, in the order OneEntry listed them. */
+  sessions: PaymentSession[];
+  /** Items left out because they did not parse. */
+  invalid: number;
+  /** Items OneEntry served on this page, valid or not. */
+  served: number;
+  /** Every session of the project, as OneEntry counts them (also those a cap hides). */
+  total: number;
 }
 
 export interface RequestOptions {
@@ -91,7 +109,46 @@ export class OneEntryClient {
     if (!Number.isSafeInteger(orderId) || orderId <= 0) {
       throw new RangeError(`orderId must be a positive integer, got ${orderId}`);
     }
-    const url = `${this.baseUrl}/api/content/payments/sessions/order/${orderId}`;
+    return this.get(
+      `${this.baseUrl}/api/content/payments/sessions/order/${orderId}`,
+      { orderId },
+      // A 404 means the order has no session yet.
+      (response) => (response.status === 404 ? [] : parseSessions(response.text)),
+      options,
+    );
+  }
+
+  /**
+   * `GET /api/content/payments/sessions?offset=&limit=`: one page of the project's sessions.
+   * Items that do not parse are left out and counted, so one bad record never hides a page.
+   */
+  async listSessions(
+    offset: number,
+    limit: number,
+    options: RequestOptions = {},
+  ): Promise<SessionPage> {
+    if (!Number.isSafeInteger(offset) || offset < 0 || !Number.isSafeInteger(limit) || limit < 1) {
+      throw new RangeError(`offset must be >= 0 and limit >= 1, got ${offset} and ${limit}`);
+    }
+    return this.get(
+      `${this.baseUrl}/api/content/payments/sessions?offset=${offset}&limit=${limit}`,
+      { offset },
+      (response) => parseSessionPage(response.text),
+      options,
+    );
+  }
+
+  /**
+   * One authorized GET with the client's retries: a 401 renews the token once, retryable
+   * failures back off (full jitter, `Retry-After`), everything within the caller's signal.
+   * `read` gets 2xx answers and 404s.
+   */
+  private async get<T>(
+    url: string,
+    logFields: Record<string, number>,
+    read: (response: TimedResponse) => T,
+    options: RequestOptions,
+  ): Promise<T> {
     const { signal } = options;
     let refreshed = false;
     for (let attempt = 1; ; attempt++) {
@@ -120,15 +177,14 @@ export class OneEntryClient {
           attempt--; // the refresh is not a failed attempt
           continue;
         }
-        if (response.status === 404) return [];
-        if (response.status < 200 || response.status >= 300) {
+        if (response.status !== 404 && (response.status < 200 || response.status >= 300)) {
           throw new RetryableHttp(
             response.status,
             upstreamMessage(response.text),
             response.headers,
           );
         }
-        return parseSessions(response.text);
+        return read(response);
       } catch (caught) {
         const error = caught instanceof RetryableHttp ? caught.toError() : caught;
         if (!(error instanceof OneEntryError) || !error.retryable) throw error;
@@ -144,7 +200,7 @@ export class OneEntryClient {
           throw error;
         }
         this.logger.debug('OneEntry call failed; retrying', {
-          orderId,
+          ...logFields,
           attempt,
           delayMs: Math.round(delay),
           error: error.message,
@@ -198,4 +254,28 @@ function parseSessions(text: string): PaymentSession[] {
     );
   }
   return parsed.data;
+}
+
+function parseSessionPage(text: string): SessionPage {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw new OneEntryInvalidPayloadError(['body is not valid JSON']);
+  }
+  const page = sessionListSchema.safeParse(body);
+  if (!page.success) {
+    throw new OneEntryInvalidPayloadError(['the sessions list is not {items: [...], total}']);
+  }
+  const sessions: PaymentSession[] = [];
+  for (const item of page.data.items) {
+    const parsed = sessionSchema.safeParse(item);
+    if (parsed.success) sessions.push(parsed.data);
+  }
+  return {
+    sessions,
+    invalid: page.data.items.length - sessions.length,
+    served: page.data.items.length,
+    total: page.data.total,
+  };
 }

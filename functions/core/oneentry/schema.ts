@@ -22,6 +22,12 @@ export const sessionsResponseSchema = z
   .union([z.array(sessionSchema), sessionSchema])
   .transform((value): PaymentSession[] => (Array.isArray(value) ? value : [value]));
 
+/** The sessions list: `{items, total}`; items are parsed one by one so one bad item is skipped. */
+export const sessionListSchema = z.object({
+  items: z.array(z.unknown()),
+  total: z.number().int().nonnegative(),
+});
+
 /** The refresh endpoint's answer; other fields (user data) are ignored. */
 export const refreshResponseSchema = z.object({
   accessToken: z.string().min(1),
