@@ -3,16 +3,27 @@
  * keys (documented in `context.ts`), checked by cdk-nag's AwsSolutions pack at every synth:
  * an unacknowledged finding fails the synth.
  *
- *   npm run synth                                   # with the context in cdk.json
- *   npx cdk synth -c oneEntryUrl=https://x.oneentry.cloud -c pollRate=2
+ *   npm run synth                                   # with an example oneEntryUrl
+ *   npx cdk deploy -c oneEntryUrl=https://x.oneentry.cloud -c pollRate=2
+ *
+ * `oneEntryUrl` has no default on purpose: a deploy without it fails with one line instead of
+ * deploying a watcher pointed at an example project.
  */
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { stackPropsFromContext } from './context';
+import { InvalidContextError, stackPropsFromContext } from './context';
 import { PaymentSessionWatchStack } from './stack';
 
 const app = new App();
+let props: ReturnType<typeof stackPropsFromContext>;
+try {
+  props = stackPropsFromContext(app.node);
+} catch (error) {
+  if (!(error instanceof InvalidContextError)) throw error;
+  process.stderr.write(`${error.message}\n`);
+  process.exit(1);
+}
 // No `env`: no lookups, so the synth needs no credentials and the template fits any account.
-new PaymentSessionWatchStack(app, 'PaymentSessionWatch', stackPropsFromContext(app.node));
+new PaymentSessionWatchStack(app, 'PaymentSessionWatch', props);
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
 app.synth();

@@ -77,10 +77,26 @@ export function readContext(node: Node): AppContext {
   }
   const result = contextSchema.safeParse(raw);
   if (result.success) return result.data;
-  const problems = result.error.issues.map(
-    (issue) => `context '${issue.path.join('.')}': ${issue.message}`,
-  );
-  throw new Error(`Invalid CDK context:\n  ${problems.join('\n  ')}`);
+  const problems = result.error.issues.map((issue) => {
+    const key = issue.path.join('.');
+    return raw[key] === undefined
+      ? `context '${key}' is required: add -c ${key}=${EXAMPLES[key] ?? '…'}`
+      : `context '${key}': ${issue.message}`;
+  });
+  throw new InvalidContextError(problems);
+}
+
+/** What a missing required key's error shows as an example value. */
+const EXAMPLES: Record<string, string> = {
+  oneEntryUrl: 'https://your-project.oneentry.cloud',
+};
+
+/** The CDK context is missing a key or has an invalid value; says which, in one line each. */
+export class InvalidContextError extends Error {
+  override readonly name = 'InvalidContextError';
+  constructor(readonly problems: string[]) {
+    super(`Invalid CDK context: ${problems.join('; ')}`);
+  }
 }
 
 /** The stack's properties, from the context of `node`. */

@@ -69,6 +69,7 @@ export class WatchMonitoring extends Construct {
   readonly alarms: Record<string, Alarm> = {};
   /** The dashboard. */
   readonly dashboard: Dashboard;
+  private readonly alarmTopic: ITopic | undefined;
 
   constructor(scope: Construct, id: string, props: WatchMonitoringProps) {
     super(scope, id);
@@ -130,21 +131,9 @@ export class WatchMonitoring extends Construct {
       datapointsToAlarm: 3,
     });
 
-    const dlqDepths: IMetric[] = [];
-    for (const [name, { queue, whatToDo }] of Object.entries(props.deadLetterQueues)) {
-      const depth = queue.metricApproximateNumberOfMessagesVisible({
-        period: FIVE_MINUTES,
-        statistic: 'Maximum',
-      });
-      dlqDepths.push(depth.with({ label: `${name} DLQ` }));
-      // Anything in a dead-letter queue is work that was given up on: always worth a look.
-      this.addAlarm(`${name}DeadLetters`, {
-        description: `Messages are waiting in the ${name} dead-letter queue.${whatToDo ? ` ${whatToDo}` : ''}`,
-        metric: depth,
-        threshold: 1,
-        evaluationPeriods: 1,
-      });
-    }
+    const dlqDepths = Object.entries(props.deadLetterQueues).map(([name, { queue, whatToDo }]) =>
+      this.alarmOnDeadLetters(name, queue, whatToDo),
+    );
 
     // The API-wide 5xx count: the webhook is the route that matters (a 5xx makes the shop retry
     // and, in the end, give up); the WebhookErrors alarm above tells whether the handler threw.
@@ -157,13 +146,8 @@ export class WatchMonitoring extends Construct {
       datapointsToAlarm: 2,
     });
 
-    if (props.alarmTopic) {
-      const action = new SnsAction(props.alarmTopic);
-      for (const alarm of Object.values(this.alarms)) {
-        alarm.addAlarmAction(action);
-        alarm.addOkAction(action);
-      }
-    }
+    this.alarmTopic = props.alarmTopic;
+    for (const alarm of Object.values(this.alarms)) this.notify(alarm);
 
     this.dashboard = new Dashboard(this, 'Dashboard', {
       defaultInterval: Duration.hours(3),
@@ -218,6 +202,33 @@ export class WatchMonitoring extends Construct {
     });
   }
 
+  /**
+   * Alarms when anything waits in `queue`, a dead-letter queue: work that was given up on is
+   * always worth a look. Returns the depth metric, labelled for a graph.
+   */
+  alarmOnDeadLetters(name: string, queue: IQueue, whatToDo?: string): IMetric {
+    const depth = queue.metricApproximateNumberOfMessagesVisible({
+      period: FIVE_MINUTES,
+      statistic: 'Maximum',
+    });
+    const alarm = this.addAlarm(`${name}DeadLetters`, {
+      description: `Messages are waiting in the ${name} dead-letter queue.${whatToDo ? ` ${whatToDo}` : ''}`,
+      metric: depth,
+      threshold: 1,
+      evaluationPeriods: 1,
+    });
+    // Alarms added after construction (subscribers) get the topic here; the others in the loop.
+    if (this.dashboard) this.notify(alarm);
+    return depth.with({ label: `${name} DLQ` });
+  }
+
+  private notify(alarm: Alarm): void {
+    if (!this.alarmTopic) return;
+    const action = new SnsAction(this.alarmTopic);
+    alarm.addAlarmAction(action);
+    alarm.addOkAction(action);
+  }
+
   /** A Powertools (EMF) metric of this service. */
   customMetric(metricName: string, statistic = 'Sum'): Metric {
     return new Metric({
@@ -252,8 +263,8 @@ export class WatchMonitoring extends Construct {
       datapointsToAlarm?: number;
       comparisonOperator?: ComparisonOperator;
     },
-  ): void {
-    this.alarms[id] = new Alarm(this, id, {
+  ): Alarm {
+    const alarm = new Alarm(this, id, {
       alarmDescription: options.description,
       metric: options.metric,
       threshold: options.threshold,
@@ -264,6 +275,8 @@ export class WatchMonitoring extends Construct {
       // No data means nothing happened (no errors, no polling work, an empty queue).
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
+    this.alarms[id] = alarm;
+    return alarm;
   }
 }
 

@@ -1,6 +1,8 @@
 import { type CfnElement, Duration, Stack, Token, Validations } from 'aws-cdk-lib';
 import type { ThrottleSettings } from 'aws-cdk-lib/aws-apigatewayv2';
-import { Archive, EventBus, type IEventBus } from 'aws-cdk-lib/aws-events';
+import type * as events from 'aws-cdk-lib/aws-events';
+import { Archive, EventBus, type IEventBus, Rule } from 'aws-cdk-lib/aws-events';
+import { CfnRegistry, CfnSchema } from 'aws-cdk-lib/aws-eventschemas';
 import { type Grant, type IGrantable, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import {
@@ -18,7 +20,15 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { PLACEHOLDER_APP_TOKEN } from '../functions/core/credentials';
+import {
+  DEFAULT_EVENT_SOURCE,
+  DETAIL_TYPE,
+  type PaymentSessionDetailType,
+  paymentSessionEventPattern,
+} from '../functions/core/events/contract';
+import { paymentSessionEventRegistrySchema } from '../functions/core/events/schema';
 import { ENTITY, ENTITY_ATTRIBUTE } from '../functions/core/table';
+import { HttpsSubscriber, type HttpsSubscriberOptions, toRulePattern } from './https-subscriber';
 import { METRICS_NAMESPACE, SERVICE_NAME, WatchMonitoring } from './monitoring';
 import { SessionTable } from './session-table';
 import { WatchApi } from './watch-api';
@@ -143,6 +153,15 @@ export interface PaymentSessionWatchProps {
   readonly iteratorAgeThreshold?: Duration;
 }
 
+/** Options of the watch's rule helpers (`onSessionResolved`, `onStatusChanged`). */
+export interface OnPaymentSessionEventOptions extends events.OnEventOptions {
+  /**
+   * Only events whose `detail.status` is one of these.
+   * @default - every status
+   */
+  readonly statuses?: string[];
+}
+
 /** The functions of the watch. */
 export interface WatchFunctions {
   /** Runs a poll cycle on a schedule. */
@@ -178,6 +197,12 @@ export class PaymentSessionWatch extends Construct {
   readonly eventBus: IEventBus;
   /** Archive of the published events. */
   readonly archive: Archive;
+  /** The `source` of every event the watch publishes. */
+  readonly eventSource: string;
+  /** Holds the event schema, for code bindings. */
+  readonly schemaRegistry: CfnRegistry;
+  /** The event contract as JSON Schema draft 4, generated from the same zod definitions. */
+  readonly eventSchema: CfnSchema;
   /** OneEntry credentials (JSON); the functions write the rotated refresh token back. */
   readonly oneEntrySecret: Secret;
   /** Standard Webhooks secrets of the shop (comma-separated `whsec_...`). */
@@ -204,7 +229,8 @@ export class PaymentSessionWatch extends Construct {
     validateProps(props);
 
     const pollRate = props.pollRate ?? Duration.minutes(1);
-    const eventSource = props.eventSource ?? 'oneentry.payments';
+    const eventSource = props.eventSource ?? DEFAULT_EVENT_SOURCE;
+    this.eventSource = eventSource;
     const logRetention = props.logRetention ?? RetentionDays.ONE_MONTH;
 
     this.table = new SessionTable(this, 'Table', { encryptionKey: props.tableEncryptionKey });
@@ -240,6 +266,16 @@ export class PaymentSessionWatch extends Construct {
       description: `Every ${eventSource} event, for replay`,
       eventPattern: { source: [eventSource] },
       retention: props.archiveRetention ?? Duration.days(365),
+    });
+    this.schemaRegistry = new CfnRegistry(this, 'SchemaRegistry', {
+      description: `Schemas of the ${eventSource} events: download code bindings with the AWS tools`,
+    });
+    this.eventSchema = new CfnSchema(this, 'EventSchema', {
+      registryName: this.schemaRegistry.attrRegistryName,
+      schemaName: `${eventSource}@PaymentSessionEvent`,
+      type: 'JSONSchemaDraft4',
+      content: JSON.stringify(paymentSessionEventRegistrySchema()),
+      description: 'Every event the watch publishes (envelope and detail), from its zod contract',
     });
 
     const common = {
@@ -455,6 +491,59 @@ export class PaymentSessionWatch extends Construct {
     });
     acknowledgeInvokeVersions(target.role, target.fn);
     return schedule;
+  }
+
+  /**
+   * A rule on the watch's bus for sessions that resolved (`Payment Session Resolved`), e.g.
+   * `watch.onSessionResolved('Paid', { statuses: ['completed'], target: new SqsQueue(q) })`.
+   */
+  onSessionResolved(id: string, options: OnPaymentSessionEventOptions = {}): Rule {
+    return this.ruleFor(id, [DETAIL_TYPE.resolved], options);
+  }
+
+  /** A rule for sessions that appeared or moved between pending statuses. */
+  onStatusChanged(id: string, options: OnPaymentSessionEventOptions = {}): Rule {
+    return this.ruleFor(id, [DETAIL_TYPE.statusChanged], options);
+  }
+
+  /** A rule for orders the watch gave up on after `maxTrackingHours`. */
+  onTrackingExpired(id: string, options: events.OnEventOptions = {}): Rule {
+    return this.ruleFor(id, [DETAIL_TYPE.trackingExpired], options);
+  }
+
+  /**
+   * Delivers matching events to an HTTPS endpoint outside AWS (EventBridge API destination),
+   * retried for up to a day, then kept in an alarmed dead-letter queue.
+   */
+  addHttpsSubscriber(id: string, options: HttpsSubscriberOptions): HttpsSubscriber {
+    const subscriber = new HttpsSubscriber(this, id, {
+      ...options,
+      eventBus: this.eventBus,
+      eventSource: this.eventSource,
+    });
+    this.monitoring.alarmOnDeadLetters(
+      `${id}Subscriber`,
+      subscriber.deadLetterQueue,
+      `${options.url} did not take these events for 24 hours. Fix the endpoint, then re-send them: npm run republish -- --from <time> --to <time> (every subscriber sees them again with the same eventId and deduplicates).`,
+    );
+    return subscriber;
+  }
+
+  private ruleFor(
+    id: string,
+    detailTypes: PaymentSessionDetailType[],
+    options: OnPaymentSessionEventOptions,
+  ): Rule {
+    const { statuses, target, eventPattern, ...ruleOptions } = options;
+    const rule = new Rule(this, id, { ...ruleOptions, eventBus: this.eventBus });
+    rule.addEventPattern(
+      toRulePattern(
+        paymentSessionEventPattern({ source: this.eventSource, detailTypes, statuses }),
+      ),
+    );
+    if (eventPattern) rule.addEventPattern(eventPattern);
+    if (target) rule.addTarget(target);
+    return rule;
   }
 
   /** Lets `grantee` read order histories through the API (`execute-api:Invoke` on the route). */

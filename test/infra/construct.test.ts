@@ -1,3 +1,7 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 /** Configuration paths: context parsing, prop validation and the optional integrations. */
 import { App, Duration, Stack, Token } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
@@ -60,7 +64,29 @@ describe('context', () => {
   ])('rejects %j naming %s', (context, key) => {
     expect(() => readContext(new App({ context }).node)).toThrow(`context '${key}'`);
   });
+
+  it('refuses to synthesize (and so to deploy) without oneEntryUrl, in one line naming it', () => {
+    // cdk.json names no project on purpose; the CLI hands the app its context this way.
+    const result = spawnSync(join(ROOT, 'node_modules', '.bin', 'tsx'), ['infra/app.ts'], {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        CDK_CONTEXT_JSON: JSON.stringify(cdkJsonContext()),
+        CDK_OUTDIR: mkdtempSync(join(tmpdir(), 'psw-cdk-')),
+      },
+      encoding: 'utf8',
+    });
+    expect(result.status).toBe(1);
+    expect(result.stderr.trim().split('\n')).toEqual([
+      "Invalid CDK context: context 'oneEntryUrl' is required: add -c oneEntryUrl=https://your-project.oneentry.cloud",
+    ]);
+  });
 });
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const cdkJsonContext = () =>
+  (JSON.parse(readFileSync(join(ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> })
+    .context;
 
 describe('PaymentSessionWatch props', () => {
   it.each([

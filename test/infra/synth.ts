@@ -23,13 +23,21 @@ export interface Synthesized {
   logicalId(construct: IConstruct): string;
 }
 
+/** The example project `npm run synth` passes too; cdk.json itself names none. */
+export const EXAMPLE_ONEENTRY_URL = 'https://your-project.oneentry.cloud';
+
 /** A new app and stack; `context` overrides cdk.json's, like `cdk synth -c key=value`. */
 export function createStack(context: Record<string, unknown> = {}): {
   app: App;
   stack: PaymentSessionWatchStack;
 } {
   const app = new App({
-    context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': [], ...context },
+    context: {
+      ...cdkJson.context,
+      oneEntryUrl: EXAMPLE_ONEENTRY_URL,
+      'aws:cdk:bundling-stacks': [],
+      ...context,
+    },
   });
   const stack = new PaymentSessionWatchStack(
     app,

@@ -163,12 +163,34 @@ export function detailTypeFor(kind: PaymentSessionEventKind): PaymentSessionDeta
   }
 }
 
+/** An EventBridge pattern for this contract's events, in the JSON form rules take. */
+export interface PaymentSessionEventPattern {
+  source: string[];
+  'detail-type': PaymentSessionDetailType[];
+  detail?: { status: string[] };
+}
+
+/**
+ * The pattern of events of `detailTypes` from `source`, optionally only those whose
+ * `detail.status` is one of `statuses`. The construct's rule helpers and the README use it.
+ */
+export function paymentSessionEventPattern(options: {
+  detailTypes: readonly PaymentSessionDetailType[];
+  source?: string;
+  statuses?: readonly string[];
+}): PaymentSessionEventPattern {
+  return {
+    source: [options.source ?? DEFAULT_EVENT_SOURCE],
+    'detail-type': [...options.detailTypes],
+    ...(options.statuses?.length ? { detail: { status: [...options.statuses] } } : {}),
+  };
+}
+
 /**
  * The EventBridge pattern the README documents: sessions that resolved as `completed`. Kept
  * here so a test proves it matches what the publisher actually emits.
  */
-export const RESOLVED_AS_COMPLETED_PATTERN = {
-  source: [DEFAULT_EVENT_SOURCE],
-  'detail-type': [DETAIL_TYPE.resolved],
-  detail: { status: ['completed'] },
-} as const;
+export const RESOLVED_AS_COMPLETED_PATTERN = paymentSessionEventPattern({
+  detailTypes: [DETAIL_TYPE.resolved],
+  statuses: ['completed'],
+});
