@@ -17,13 +17,13 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
-/** Powertools' `POWERTOOLS_SERVICE_NAME`: the `service` dimension of every custom metric. */
-export const SERVICE_NAME = 'payment-session-watch';
-/** Powertools' `POWERTOOLS_METRICS_NAMESPACE`. */
-export const METRICS_NAMESPACE = 'PaymentSessionWatch';
-
 /** Properties of {@link WatchMonitoring}. */
 export interface WatchMonitoringProps {
+  /** Where the functions' Powertools metrics go (`POWERTOOLS_METRICS_NAMESPACE`). */
+  readonly namespace: string;
+  /** The `service` dimension of those metrics (`POWERTOOLS_SERVICE_NAME`). */
+  readonly serviceName: string;
+
   /** The functions, by role. */
   readonly functions: {
     readonly poller: IFunction;
@@ -70,6 +70,9 @@ export class WatchMonitoring extends Construct {
   /** The dashboard. */
   readonly dashboard: Dashboard;
   private readonly alarmTopic: ITopic | undefined;
+  private readonly namespace: string;
+  private readonly publisher: IFunction;
+  private readonly serviceName: string;
 
   constructor(scope: Construct, id: string, props: WatchMonitoringProps) {
     super(scope, id);
@@ -88,6 +91,8 @@ export class WatchMonitoring extends Construct {
       });
     }
 
+    this.namespace = props.namespace;
+    this.serviceName = props.serviceName;
     const upstreamFailureRate = this.upstreamFailureRate();
     this.addAlarm('UpstreamFailureRate', {
       description:
@@ -117,10 +122,8 @@ export class WatchMonitoring extends Construct {
       });
     }
 
-    const iteratorAge = functions.publisher.metric('IteratorAge', {
-      period: Duration.minutes(1),
-      statistic: 'Maximum',
-    });
+    this.publisher = functions.publisher;
+    const iteratorAge = this.publishAge();
     this.addAlarm('PublisherIteratorAge', {
       description:
         'The publisher lags behind the table stream: events reach subscribers late, and records older than the stream retention are lost.',
@@ -232,15 +235,24 @@ export class WatchMonitoring extends Construct {
   /** A Powertools (EMF) metric of this service. */
   customMetric(metricName: string, statistic = 'Sum'): Metric {
     return new Metric({
-      namespace: METRICS_NAMESPACE,
+      namespace: this.namespace,
       metricName,
-      dimensionsMap: { service: SERVICE_NAME },
+      dimensionsMap: { service: this.serviceName },
       statistic,
       period: FIVE_MINUTES,
     });
   }
 
-  private upstreamFailureRate(): MathExpression {
+  /** How far the publisher lags behind the table stream: its iterator age (maximum, ms). */
+  publishAge(): Metric {
+    return this.publisher.metric('IteratorAge', {
+      period: Duration.minutes(1),
+      statistic: 'Maximum',
+    });
+  }
+
+  /** Failed share of OneEntry calls, 0 when there were none. */
+  upstreamFailureRate(): MathExpression {
     return new MathExpression({
       // No calls (nothing to poll) is a rate of 0, not missing data or a division by zero.
       expression: 'IF(calls > 0, failures / calls, 0)',

@@ -1,5 +1,6 @@
 import { type CfnElement, Duration, Stack, Token, Validations } from 'aws-cdk-lib';
 import type { ThrottleSettings } from 'aws-cdk-lib/aws-apigatewayv2';
+import type { MathExpression, Metric, MetricOptions } from 'aws-cdk-lib/aws-cloudwatch';
 import type * as events from 'aws-cdk-lib/aws-events';
 import { Archive, EventBus, type IEventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { CfnRegistry, CfnSchema } from 'aws-cdk-lib/aws-eventschemas';
@@ -27,9 +28,10 @@ import {
   paymentSessionEventPattern,
 } from '../functions/core/events/contract';
 import { paymentSessionEventRegistrySchema } from '../functions/core/events/schema';
+import { METRICS_NAMESPACE, SERVICE_NAME } from '../functions/core/observability';
 import { ENTITY, ENTITY_ATTRIBUTE } from '../functions/core/table';
 import { HttpsSubscriber, type HttpsSubscriberOptions, toRulePattern } from './https-subscriber';
-import { METRICS_NAMESPACE, SERVICE_NAME, WatchMonitoring } from './monitoring';
+import { WatchMonitoring } from './monitoring';
 import { SessionTable } from './session-table';
 import { WatchApi } from './watch-api';
 import { WatchFunction } from './watch-function';
@@ -76,6 +78,19 @@ export interface PaymentSessionWatchProps {
    * @default Duration.minutes(1)
    */
   readonly pollRate?: Duration;
+
+  /**
+   * The CloudWatch namespace of the functions' custom metrics. Two instances in one account
+   * need different ones, or they read each other's alarms.
+   * @default `PaymentSessionWatch/<stack name>/<construct id>`
+   */
+  readonly metricNamespace?: string;
+
+  /**
+   * The `service` of the functions' logs and metrics (Powertools' `POWERTOOLS_SERVICE_NAME`).
+   * @default 'payment-session-watch'
+   */
+  readonly serviceName?: string;
 
   /**
    * How often the discovery sweep reads OneEntry's sessions list for orders no webhook
@@ -199,6 +214,10 @@ export class PaymentSessionWatch extends Construct {
   readonly archive: Archive;
   /** The `source` of every event the watch publishes. */
   readonly eventSource: string;
+  /** Where the functions' custom metrics go; unique per instance. */
+  readonly metricNamespace: string;
+  /** The `service` of the functions' logs and metrics. */
+  readonly serviceName: string;
   /** Holds the event schema, for code bindings. */
   readonly schemaRegistry: CfnRegistry;
   /** The event contract as JSON Schema draft 4, generated from the same zod definitions. */
@@ -229,6 +248,9 @@ export class PaymentSessionWatch extends Construct {
     validateProps(props);
 
     const pollRate = props.pollRate ?? Duration.minutes(1);
+    this.metricNamespace =
+      props.metricNamespace ?? `${METRICS_NAMESPACE}/${Stack.of(this).stackName}/${id}`;
+    this.serviceName = props.serviceName ?? SERVICE_NAME;
     const eventSource = props.eventSource ?? DEFAULT_EVENT_SOURCE;
     this.eventSource = eventSource;
     const logRetention = props.logRetention ?? RetentionDays.ONE_MONTH;
@@ -280,8 +302,8 @@ export class PaymentSessionWatch extends Construct {
 
     const common = {
       TABLE_NAME: this.table.tableName,
-      POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
-      POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+      POWERTOOLS_SERVICE_NAME: this.serviceName,
+      POWERTOOLS_METRICS_NAMESPACE: this.metricNamespace,
       POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
     };
     const oneEntry = {
@@ -446,6 +468,8 @@ export class PaymentSessionWatch extends Construct {
     });
 
     this.monitoring = new WatchMonitoring(this, 'Monitoring', {
+      namespace: this.metricNamespace,
+      serviceName: this.serviceName,
       functions: this.functions,
       api: this.api.httpApi,
       deadLetterQueues: {
@@ -544,6 +568,31 @@ export class PaymentSessionWatch extends Construct {
     if (eventPattern) rule.addEventPattern(eventPattern);
     if (target) rule.addTarget(target);
     return rule;
+  }
+
+  /** Orders checked against OneEntry (sum per 5 minutes). */
+  metricChecks(props?: MetricOptions): Metric {
+    return this.monitoring.customMetric('OrdersChecked').with(props ?? {});
+  }
+
+  /** Session transitions recorded (sum per 5 minutes). */
+  metricTransitions(props?: MetricOptions): Metric {
+    return this.monitoring.customMetric('Transitions').with(props ?? {});
+  }
+
+  /** Failed share of OneEntry calls (0 to 1, per 5 minutes). */
+  metricUpstreamFailureRate(): MathExpression {
+    return this.monitoring.upstreamFailureRate();
+  }
+
+  /** How far the publisher lags behind the table stream (its iterator age, maximum, ms). */
+  metricPublishAge(props?: MetricOptions): Metric {
+    return this.monitoring.publishAge().with(props ?? {});
+  }
+
+  /** Refused sign-ins and refreshes, and cycles skipped for failing auth (sum per 5 minutes). */
+  metricAuthFailures(props?: MetricOptions): Metric {
+    return this.monitoring.customMetric('AuthFailures').with(props ?? {});
   }
 
   /** Lets `grantee` read order histories through the API (`execute-api:Invoke` on the route). */

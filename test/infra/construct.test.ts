@@ -5,8 +5,10 @@ import { join } from 'node:path';
 /** Configuration paths: context parsing, prop validation and the optional integrations. */
 import { App, Duration, Stack, Token } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { EventBus } from 'aws-cdk-lib/aws-events';
 import { AccountRootPrincipal, Role } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { readContext } from '../../infra/context';
 import { PaymentSessionWatch } from '../../infra/payment-session-watch';
@@ -205,5 +207,46 @@ describe('the stack from context', () => {
     expect(Token.isUnresolved(stack.account)).toBe(true);
     expect(Token.isUnresolved(stack.region)).toBe(true);
     expect(stack.environment).toBe('aws://unknown-account/unknown-region');
+  });
+});
+
+describe('two watches in one stack (one per OneEntry project)', () => {
+  function twoProjects() {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const stack = new Stack(app, 'Shops');
+    const bus = new EventBus(stack, 'SharedBus');
+    const first = new PaymentSessionWatch(stack, 'ShopA', {
+      oneEntryUrl: 'https://shop-a.oneentry.cloud',
+      eventBus: bus,
+      eventSource: 'shop-a.payments',
+    });
+    const second = new PaymentSessionWatch(stack, 'ShopB', {
+      oneEntryUrl: 'https://shop-b.oneentry.cloud',
+      eventBus: bus,
+      eventSource: 'shop-b.payments',
+    });
+    return { app, stack, first, second };
+  }
+
+  it('keep separate tables, secrets and metric namespaces, and share a bus', () => {
+    const { stack, first, second } = twoProjects();
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::DynamoDB::Table', 2);
+    template.resourceCountIs('AWS::SecretsManager::Secret', 4);
+    template.resourceCountIs('AWS::Events::EventBus', 1);
+    expect(first.metricNamespace).not.toBe(second.metricNamespace);
+    const namespaces = new Set(
+      Object.values(template.findResources('AWS::CloudWatch::Alarm'))
+        .map((alarm) => alarm.Properties.Namespace)
+        .filter((namespace) => typeof namespace === 'string' && namespace.startsWith('Payment')),
+    );
+    expect(namespaces).toEqual(new Set([first.metricNamespace, second.metricNamespace]));
+    expect(first.metricAuthFailures().namespace).toBe(first.metricNamespace);
+  });
+
+  it('pass cdk-nag', () => {
+    const { app } = twoProjects();
+    const report = new AwsSolutionsChecks().validateScope(app);
+    expect(report.violations.map((v) => v.ruleName)).toEqual([]);
   });
 });

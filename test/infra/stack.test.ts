@@ -1,7 +1,7 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PLACEHOLDER_APP_TOKEN } from '../../functions/core/credentials';
-import { METRICS_NAMESPACE, SERVICE_NAME } from '../../functions/core/observability';
+import { SERVICE_NAME } from '../../functions/core/observability';
 import { createTableInput } from '../../functions/core/table';
 import { HISTORY_PATH, WEBHOOK_PATH } from '../../infra/payment-session-watch';
 import { getAtt, ref, type Synthesized, synthesize } from './synth';
@@ -102,7 +102,7 @@ describe('functions', () => {
       expect(functionNamed(fn).Properties.Environment.Variables).toMatchObject({
         TABLE_NAME: ref(id.table),
         POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
-        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+        POWERTOOLS_METRICS_NAMESPACE: synth.stack.watch.metricNamespace,
         POWERTOOLS_LOG_LEVEL: 'INFO',
         NODE_OPTIONS: '--enable-source-maps',
       });
@@ -571,7 +571,7 @@ describe('alarms', () => {
         [
           'failures',
           {
-            Namespace: METRICS_NAMESPACE,
+            Namespace: synth.stack.watch.metricNamespace,
             MetricName: 'UpstreamFailures',
             Dimensions: [dimension('service', SERVICE_NAME)],
           },
@@ -579,7 +579,7 @@ describe('alarms', () => {
         [
           'calls',
           {
-            Namespace: METRICS_NAMESPACE,
+            Namespace: synth.stack.watch.metricNamespace,
             MetricName: 'UpstreamCalls',
             Dimensions: [dimension('service', SERVICE_NAME)],
           },
@@ -592,7 +592,11 @@ describe('alarms', () => {
 
   it('watch OneEntry sign-in failures, and say what to do', () => {
     const auth = alarms().find((a) => a.MetricName === 'AuthFailures');
-    expect(auth).toMatchObject({ Namespace: METRICS_NAMESPACE, Threshold: 1, Statistic: 'Sum' });
+    expect(auth).toMatchObject({
+      Namespace: synth.stack.watch.metricNamespace,
+      Threshold: 1,
+      Statistic: 'Sum',
+    });
     expect(auth?.AlarmDescription).toContain('npm run login');
   });
 
