@@ -1,4 +1,4 @@
-import { type CfnElement, Duration, Stack, Token, Validations } from 'aws-cdk-lib';
+import { type CfnElement, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import type { ThrottleSettings } from 'aws-cdk-lib/aws-apigatewayv2';
 import type { MathExpression, Metric, MetricOptions } from 'aws-cdk-lib/aws-cloudwatch';
 import type * as events from 'aws-cdk-lib/aws-events';
@@ -16,7 +16,7 @@ import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources'
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Schedule, ScheduleExpression, TimeWindow } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
-import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { type ISecret, Secret, type SecretProps } from 'aws-cdk-lib/aws-secretsmanager';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -78,6 +78,86 @@ export interface PaymentSessionWatchProps {
    * @default Duration.minutes(1)
    */
   readonly pollRate?: Duration;
+
+  /**
+   * Stop starting checks when less of the poller's time than this is left
+   * (`POLL_TIME_MARGIN_MS`).
+   * @default Duration.seconds(10)
+   */
+  readonly pollTimeMargin?: Duration;
+
+  /**
+   * Calls a poll cycle makes before it may judge OneEntry down (`CIRCUIT_MIN_CALLS`).
+   * @default 10
+   */
+  readonly circuitMinCalls?: number;
+
+  /**
+   * Failed share of calls over which a poll cycle stops early (`CIRCUIT_FAILURE_RATIO`), 0 to 1.
+   * @default 0.5
+   */
+  readonly circuitFailureRatio?: number;
+
+  /**
+   * Timeout of one OneEntry request attempt (`ONEENTRY_TIMEOUT_MS`).
+   * @default Duration.seconds(5)
+   */
+  readonly oneEntryTimeout?: Duration;
+
+  /**
+   * Attempts per OneEntry request for retryable failures, the first included
+   * (`ONEENTRY_MAX_ATTEMPTS`), 1 to 10.
+   * @default 4
+   */
+  readonly oneEntryMaxAttempts?: number;
+
+  /**
+   * PutEvents attempts per event within one publisher invocation (`PUBLISH_MAX_ATTEMPTS`).
+   * @default 4
+   */
+  readonly publishMaxAttempts?: number;
+
+  /**
+   * Stream records per publisher invocation.
+   * @default 100
+   */
+  readonly publisherBatchSize?: number;
+
+  /**
+   * Retries of a failed stream batch before it goes to the on-failure queue.
+   * @default 10
+   */
+  readonly publisherRetryAttempts?: number;
+
+  /**
+   * The poller's memory, in MiB (CPU scales with it).
+   * @default 512
+   */
+  readonly pollerMemorySize?: number;
+
+  /**
+   * The poller's timeout: the longest a poll cycle runs.
+   * @default Duration.minutes(2)
+   */
+  readonly pollerTimeout?: Duration;
+
+  /**
+   * What happens to the table and the log groups when they leave the stack.
+   * @default RemovalPolicy.RETAIN (they are the audit trail)
+   */
+  readonly removalPolicy?: RemovalPolicy;
+
+  /**
+   * An existing secret with the OneEntry credentials (JSON `{"appToken","login"?,"password"?}`).
+   * @default - a new secret holding a placeholder
+   */
+  readonly oneEntrySecret?: ISecret;
+
+  /**
+   * An existing secret with the shop's Standard Webhooks secrets, comma-separated.
+   * @default - a new secret with a generated value
+   */
+  readonly webhookSecret?: ISecret;
 
   /**
    * The CloudWatch namespace of the functions' custom metrics. Two instances in one account
@@ -222,10 +302,10 @@ export class PaymentSessionWatch extends Construct {
   readonly schemaRegistry: CfnRegistry;
   /** The event contract as JSON Schema draft 4, generated from the same zod definitions. */
   readonly eventSchema: CfnSchema;
-  /** OneEntry credentials (JSON); the functions write the rotated refresh token back. */
-  readonly oneEntrySecret: Secret;
+  /** OneEntry credentials (JSON); the tokens in use live in the table. */
+  readonly oneEntrySecret: ISecret;
   /** Standard Webhooks secrets of the shop (comma-separated `whsec_...`). */
-  readonly webhookSecret: Secret;
+  readonly webhookSecret: ISecret;
   /** The functions. */
   readonly functions: WatchFunctions;
   /** The HTTP API (webhook and history). */
@@ -255,30 +335,31 @@ export class PaymentSessionWatch extends Construct {
     this.eventSource = eventSource;
     const logRetention = props.logRetention ?? RetentionDays.ONE_MONTH;
 
-    this.table = new SessionTable(this, 'Table', { encryptionKey: props.tableEncryptionKey });
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    this.table = new SessionTable(this, 'Table', {
+      encryptionKey: props.tableEncryptionKey,
+      removalPolicy,
+    });
 
     // No secret value in the template: CloudFormation generates a placeholder, which the
     // functions recognise and report as "not configured" until an operator fills it in.
-    this.oneEntrySecret = new Secret(this, 'OneEntrySecret', {
-      description:
-        'OneEntry credentials of payment-session-watch: JSON {"appToken","login"?,"password"?} (a service user), or seed tokens {"accessToken"?,"refreshToken"?}. The tokens in use live in the table.',
-      generateSecretString: {
-        secretStringTemplate: JSON.stringify({ appToken: PLACEHOLDER_APP_TOKEN }),
-        generateStringKey: 'placeholder',
-      },
-    });
-    this.webhookSecret = new Secret(this, 'WebhookSecret', {
-      description:
-        'Standard Webhooks secrets of the shop backend, comma-separated (several while rotating).',
-      generateSecretString: { excludePunctuation: true, passwordLength: 32 },
-    });
-    for (const secret of [this.oneEntrySecret, this.webhookSecret]) {
-      Validations.of(secret).acknowledge({
-        id: 'AwsSolutions-SMG4',
-        reason:
-          "Not rotatable by a Lambda: OneEntry issues the credentials (token rotation happens in the table's shared credential state) and the webhook secret is shared with the shop backend, rotated there by listing old and new secrets.",
+    this.oneEntrySecret =
+      props.oneEntrySecret ??
+      unrotatedSecret(this, 'OneEntrySecret', {
+        description:
+          'OneEntry credentials of payment-session-watch: JSON {"appToken","login"?,"password"?} (a service user), or seed tokens {"accessToken"?,"refreshToken"?}. The tokens in use live in the table.',
+        generateSecretString: {
+          secretStringTemplate: JSON.stringify({ appToken: PLACEHOLDER_APP_TOKEN }),
+          generateStringKey: 'placeholder',
+        },
       });
-    }
+    this.webhookSecret =
+      props.webhookSecret ??
+      unrotatedSecret(this, 'WebhookSecret', {
+        description:
+          'Standard Webhooks secrets of the shop backend, comma-separated (several while rotating).',
+        generateSecretString: { excludePunctuation: true, passwordLength: 32 },
+      });
 
     this.eventBus =
       props.eventBus ??
@@ -310,24 +391,30 @@ export class PaymentSessionWatch extends Construct {
       ONEENTRY_URL: props.oneEntryUrl,
       ONEENTRY_SECRET_ARN: this.oneEntrySecret.secretArn,
       ONEENTRY_AUTH_PROVIDER: props.oneEntryAuthProvider ?? 'email',
+      ONEENTRY_TIMEOUT_MS: String((props.oneEntryTimeout ?? Duration.seconds(5)).toMilliseconds()),
+      ONEENTRY_MAX_ATTEMPTS: String(props.oneEntryMaxAttempts ?? 4),
       PENDING_STATUSES: (props.pendingStatuses ?? ['waiting']).join(','),
       MAX_TRACKING_HOURS: String(props.maxTrackingHours ?? 24),
+      POLL_TIME_MARGIN_MS: String((props.pollTimeMargin ?? Duration.seconds(10)).toMilliseconds()),
     };
+    const functionDefaults = { logRetention, logRemovalPolicy: removalPolicy };
 
     const poller = new WatchFunction(this, 'Poller', {
       handler: 'poller',
       description: 'Runs one OneEntry payment-session poll cycle',
       // A cycle stops starting checks when its time runs low, so this bounds one cycle.
-      timeout: Duration.minutes(2),
+      timeout: props.pollerTimeout ?? Duration.minutes(2),
       // 16 concurrent HTTPS checks plus JSON; memory also buys CPU.
-      memorySize: 512,
-      logRetention,
+      memorySize: props.pollerMemorySize ?? 512,
+      ...functionDefaults,
       // A failed cycle is not retried: the next tick runs a fresh one anyway.
       retryAttempts: 0,
       environment: {
         ...common,
         ...oneEntry,
         POLL_CONCURRENCY: String(props.pollConcurrency ?? 16),
+        CIRCUIT_MIN_CALLS: String(props.circuitMinCalls ?? 10),
+        CIRCUIT_FAILURE_RATIO: String(props.circuitFailureRatio ?? 0.5),
       },
     }).function;
 
@@ -336,7 +423,7 @@ export class PaymentSessionWatch extends Construct {
       description: 'Receives signed OneEntry payment-session webhooks from the shop backend',
       // Under the HTTP API's 30-second integration limit, with room for upstream retries.
       timeout: Duration.seconds(28),
-      logRetention,
+      ...functionDefaults,
       environment: {
         ...common,
         ...oneEntry,
@@ -348,7 +435,7 @@ export class PaymentSessionWatch extends Construct {
       handler: 'history',
       description: "Serves an order's payment-session history",
       timeout: Duration.seconds(10),
-      logRetention,
+      ...functionDefaults,
       environment: common,
     }).function;
 
@@ -356,11 +443,12 @@ export class PaymentSessionWatch extends Construct {
       handler: 'publisher',
       description: 'Publishes recorded payment-session transitions to EventBridge',
       timeout: Duration.seconds(60),
-      logRetention,
+      ...functionDefaults,
       environment: {
         ...common,
         EVENT_BUS_NAME: this.eventBus.eventBusName,
         EVENT_SOURCE: eventSource,
+        PUBLISH_MAX_ATTEMPTS: String(props.publishMaxAttempts ?? 4),
       },
     }).function;
     const publisher: IFunction = publisherFunction;
@@ -374,7 +462,7 @@ export class PaymentSessionWatch extends Construct {
             description: "Sweeps OneEntry's payment-session list for orders no webhook announced",
             // A sweep stops reading when its time runs low; the next resumes from its checkpoint.
             timeout: Duration.minutes(2),
-            logRetention,
+            ...functionDefaults,
             retryAttempts: 0,
             environment: {
               ...common,
@@ -413,7 +501,7 @@ export class PaymentSessionWatch extends Construct {
       new DynamoEventSource(this.table, {
         // The table is new with the stack: start at the oldest record so none is skipped.
         startingPosition: StartingPosition.TRIM_HORIZON,
-        batchSize: 100,
+        batchSize: props.publisherBatchSize ?? 100,
         // Only new history items are transitions; order, lease and receipt writes never
         // reach (or bill) the function.
         filters: [
@@ -426,7 +514,7 @@ export class PaymentSessionWatch extends Construct {
         ],
         reportBatchItemFailures: true,
         bisectBatchOnError: true,
-        retryAttempts: PUBLISHER_RETRY_ATTEMPTS,
+        retryAttempts: props.publisherRetryAttempts ?? PUBLISHER_RETRY_ATTEMPTS,
         maxRecordAge: PUBLISHER_MAX_RECORD_AGE,
         onFailure: new SqsDlq(this.publisherDeadLetterQueue),
       }),
@@ -465,6 +553,7 @@ export class PaymentSessionWatch extends Construct {
       history,
       throttle: props.apiThrottle,
       accessLogRetention: logRetention,
+      accessLogRemovalPolicy: removalPolicy,
     });
 
     this.monitoring = new WatchMonitoring(this, 'Monitoring', {
@@ -615,6 +704,17 @@ export class PaymentSessionWatch extends Construct {
   }
 }
 
+/** A secret no Lambda can rotate: the values come from OneEntry and from the shop. */
+function unrotatedSecret(scope: Construct, id: string, props: SecretProps): Secret {
+  const secret = new Secret(scope, id, props);
+  Validations.of(secret).acknowledge({
+    id: 'AwsSolutions-SMG4',
+    reason:
+      "Not rotatable by a Lambda: OneEntry issues the credentials (token rotation happens in the table's shared credential state) and the webhook secret is shared with the shop backend, rotated there by listing old and new secrets.",
+  });
+  return secret;
+}
+
 /** An encrypted, TLS-only queue for messages some AWS service gave up delivering. */
 function deadLetterQueue(scope: Construct, id: string, owner: string): Queue {
   const queue = new Queue(scope, id, {
@@ -669,6 +769,28 @@ function validateProps(props: PaymentSessionWatchProps): void {
     throw new Error(
       `discoveryRate must be whole minutes (0 turns discovery off); got ${discoveryRate.toHumanString()}`,
     );
+  }
+  const ranges: [string, number | undefined, number, number][] = [
+    ['circuitMinCalls', props.circuitMinCalls, 1, 10_000],
+    ['oneEntryMaxAttempts', props.oneEntryMaxAttempts, 1, 10],
+    ['publishMaxAttempts', props.publishMaxAttempts, 1, 10],
+    ['publisherBatchSize', props.publisherBatchSize, 1, 10_000],
+    ['publisherRetryAttempts', props.publisherRetryAttempts, 0, 10_000],
+    ['pollerMemorySize', props.pollerMemorySize, 128, 10_240],
+  ];
+  for (const [name, value, min, max] of ranges) {
+    if (value !== undefined && !(Number.isInteger(value) && value >= min && value <= max)) {
+      throw new Error(`${name} must be an integer from ${min} to ${max}, got ${value}`);
+    }
+  }
+  const failureRatio = props.circuitFailureRatio;
+  if (failureRatio !== undefined && !(failureRatio > 0 && failureRatio <= 1)) {
+    throw new Error(`circuitFailureRatio must be above 0 and at most 1, got ${failureRatio}`);
+  }
+  const pollerTimeout = (props.pollerTimeout ?? Duration.minutes(2)).toSeconds();
+  const margin = (props.pollTimeMargin ?? Duration.seconds(10)).toSeconds();
+  if (pollerTimeout > 900 || margin >= pollerTimeout) {
+    throw new Error('pollerTimeout must be at most 15 minutes and longer than pollTimeMargin');
   }
   const backfill = props.discoveryBackfillHours;
   if (backfill !== undefined && !(backfill >= 0)) {

@@ -29,6 +29,13 @@ export interface SessionTableProps {
    * @default - the AWS-managed key `aws/dynamodb`
    */
   readonly encryptionKey?: IKey;
+
+  /**
+   * What happens to the table when it leaves the stack. Anything but `RETAIN` also turns
+   * deletion protection off (a test or sandbox stack).
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
 }
 
 /**
@@ -46,9 +53,9 @@ export class SessionTable extends Table {
       stream: StreamViewType.NEW_IMAGE,
       timeToLiveAttribute: TTL_ATTRIBUTE,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      deletionProtection: true,
-      // The table holds the payment history: it must outlive the stack and any mistake in it.
-      removalPolicy: RemovalPolicy.RETAIN,
+      // The table holds the payment history: by default it outlives the stack and any mistake.
+      deletionProtection: (props.removalPolicy ?? RemovalPolicy.RETAIN) === RemovalPolicy.RETAIN,
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
       ...(props.encryptionKey
         ? { encryption: TableEncryption.CUSTOMER_MANAGED, encryptionKey: props.encryptionKey }
         : { encryption: TableEncryption.AWS_MANAGED }),

@@ -72,7 +72,7 @@ export class PaymentSessionWatchStack extends Stack {
       OneEntrySecretArn: {
         value: watch.oneEntrySecret.secretArn,
         description:
-          'After deploying, put the OneEntry credentials here: JSON {"appToken","accessToken"?,"refreshToken"?}',
+          'After deploying, put the OneEntry credentials here: JSON {"appToken","login","password"} (or only the appToken, then npm run login)',
       },
       WebhookSecretArn: {
         value: watch.webhookSecret.secretArn,

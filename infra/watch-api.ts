@@ -38,6 +38,12 @@ export interface WatchApiProps {
    * @default RetentionDays.ONE_MONTH
    */
   readonly accessLogRetention?: RetentionDays;
+
+  /**
+   * What happens to the access logs when they leave the stack.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly accessLogRemovalPolicy?: RemovalPolicy;
 }
 
 /**
@@ -67,7 +73,7 @@ export class WatchApi extends Construct {
 
     const accessLogs = new LogGroup(this, 'AccessLogs', {
       retention: props.accessLogRetention ?? RetentionDays.ONE_MONTH,
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: props.accessLogRemovalPolicy ?? RemovalPolicy.RETAIN,
     });
     this.stage = new HttpStage(this, 'Stage', {
       httpApi: this.httpApi,

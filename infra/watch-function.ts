@@ -42,6 +42,12 @@ export interface WatchFunctionProps {
    * @default 2 (the Lambda default)
    */
   readonly retryAttempts?: number;
+
+  /**
+   * What happens to the log group when it leaves the stack.
+   * @default RemovalPolicy.RETAIN (logs are part of the audit trail)
+   */
+  readonly logRemovalPolicy?: RemovalPolicy;
 }
 
 /**
@@ -63,8 +69,8 @@ export class WatchFunction extends Construct {
 
     this.logGroup = new LogGroup(this, 'LogGroup', {
       retention: props.logRetention ?? RetentionDays.ONE_MONTH,
-      // Logs outlive a deleted stack, like the table: they are part of the audit trail.
-      removalPolicy: RemovalPolicy.RETAIN,
+      // Logs outlive a deleted stack by default, like the table: they are part of the audit trail.
+      removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.RETAIN,
     });
 
     const role = new Role(this, 'Role', {

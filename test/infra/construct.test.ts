@@ -3,11 +3,12 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 /** Configuration paths: context parsing, prop validation and the optional integrations. */
-import { App, Duration, Stack, Token } from 'aws-cdk-lib';
+import { App, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { EventBus } from 'aws-cdk-lib/aws-events';
 import { AccountRootPrincipal, Role } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { readContext } from '../../infra/context';
@@ -248,5 +249,95 @@ describe('two watches in one stack (one per OneEntry project)', () => {
     const { app } = twoProjects();
     const report = new AwsSolutionsChecks().validateScope(app);
     expect(report.violations.map((v) => v.ruleName)).toEqual([]);
+  });
+});
+
+describe('props for real deployments', () => {
+  function watchWith(props: Partial<ConstructorParameters<typeof PaymentSessionWatch>[2]>) {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const stack = new Stack(app, 'Tuned');
+    const watch = new PaymentSessionWatch(stack, 'Watch', {
+      oneEntryUrl: 'https://shop.oneentry.cloud',
+      ...props,
+    });
+    return { stack, watch, template: Template.fromStack(stack) };
+  }
+
+  it('passes every tuning setting to the functions that read it', () => {
+    const { template } = watchWith({
+      pollTimeMargin: Duration.seconds(20),
+      circuitMinCalls: 5,
+      circuitFailureRatio: 0.8,
+      oneEntryTimeout: Duration.seconds(3),
+      oneEntryMaxAttempts: 2,
+      publishMaxAttempts: 6,
+      publisherBatchSize: 50,
+      publisherRetryAttempts: 3,
+      pollerMemorySize: 1024,
+      pollerTimeout: Duration.minutes(5),
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      MemorySize: 1024,
+      Timeout: 300,
+      Environment: {
+        Variables: Match.objectLike({
+          POLL_TIME_MARGIN_MS: '20000',
+          CIRCUIT_MIN_CALLS: '5',
+          CIRCUIT_FAILURE_RATIO: '0.8',
+          ONEENTRY_TIMEOUT_MS: '3000',
+          ONEENTRY_MAX_ATTEMPTS: '2',
+        }),
+      },
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ PUBLISH_MAX_ATTEMPTS: '6' }) },
+    });
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      BatchSize: 50,
+      MaximumRetryAttempts: 3,
+    });
+  });
+
+  it('retains table and logs by default, and destroys them when asked', () => {
+    const kept = watchWith({}).template;
+    kept.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Retain',
+      Properties: Match.objectLike({ DeletionProtectionEnabled: true }),
+    });
+    const sandbox = watchWith({ removalPolicy: RemovalPolicy.DESTROY }).template;
+    sandbox.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Delete',
+      Properties: Match.objectLike({ DeletionProtectionEnabled: false }),
+    });
+    for (const group of Object.values(sandbox.findResources('AWS::Logs::LogGroup'))) {
+      expect(group.DeletionPolicy).toBe('Delete');
+    }
+  });
+
+  it('uses existing secrets instead of creating its own', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const stack = new Stack(app, 'Imported');
+    const oneEntrySecret = Secret.fromSecretNameV2(stack, 'OneEntry', 'shop/oneentry');
+    const webhookSecret = Secret.fromSecretNameV2(stack, 'Hooks', 'shop/webhooks');
+    const watch = new PaymentSessionWatch(stack, 'Watch', {
+      oneEntryUrl: 'https://shop.oneentry.cloud',
+      oneEntrySecret,
+      webhookSecret,
+    });
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::SecretsManager::Secret', 0);
+    expect(watch.oneEntrySecret).toBe(oneEntrySecret);
+    const report = new AwsSolutionsChecks().validateScope(app);
+    expect(report.violations.map((v) => v.ruleName)).toEqual([]);
+  });
+
+  it.each([
+    [{ circuitFailureRatio: 0 }, /circuitFailureRatio/],
+    [{ oneEntryMaxAttempts: 11 }, /oneEntryMaxAttempts/],
+    [{ publisherBatchSize: 0 }, /publisherBatchSize/],
+    [{ pollerTimeout: Duration.minutes(20) }, /pollerTimeout/],
+    [{ pollTimeMargin: Duration.minutes(3) }, /pollerTimeout/],
+  ])('refuses %o', (props, message) => {
+    expect(() => watchWith(props)).toThrow(message);
   });
 });
