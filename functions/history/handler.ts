@@ -13,11 +13,11 @@ import type {
 } from 'aws-lambda';
 import { storeFromEnvironment } from '../core/environment';
 import { InvalidOrderIdError } from '../core/errors';
+import { OrderNotFoundError } from '../core/history/errors';
+import { PROBLEM_TYPE } from '../core/history/problem';
+import { type OrderReader, parseOrderId, readOrderHistory } from '../core/history/view';
 import { jsonAnswer, problemAnswer } from '../core/http-answers';
 import { createLogger, HANDLER_LOG_CONTEXT } from '../core/observability';
-import { OrderNotFoundError } from './errors';
-import { PROBLEM_TYPE } from './problem';
-import { type OrderReader, parseOrderId, readOrderHistory } from './view';
 
 export interface HistoryDeps {
   store: OrderReader;

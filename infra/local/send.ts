@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, InvalidOrderIdError } from '../../functions/core/errors';
-import { parseOrderId } from '../../functions/history/view';
+import { parseOrderId } from '../../functions/core/history/view';
 import { localToolEnvironment, nothingRunningMessage } from './runtime-file';
 import { readLocalSettings } from './settings';
 import { sendSignedWebhook } from './webhook-client';

@@ -14,10 +14,10 @@ import { permanentFailure } from '../../functions/core/events/dead-letters';
 import { SqsFailureDestination } from '../../functions/core/events/failure-destinations';
 import { EventPublisher } from '../../functions/core/events/publisher';
 import { Republisher, redriveDeadLetters } from '../../functions/core/events/republish';
-import { HistoryReader } from '../../functions/core/history-reader';
+import { HistoryReader } from '../../functions/core/history/reader';
 import { SessionStore } from '../../functions/core/store';
 import { historySortKey, orderKey } from '../../functions/core/table';
-import { SqsDeadLetters } from '../../functions/republish/dead-letter-sources';
+import { SqsDeadLetters } from '../../infra/local/dead-letter-sources';
 import { createTestTable, type TestTable } from '../support/dynamo';
 import {
   type EventBridgeEndpoint,

@@ -20,8 +20,8 @@ import { FileFailureDestination } from '../../functions/core/events/failure-dest
 import { EventPublisher, publishStreamRecords } from '../../functions/core/events/publisher';
 import type { HistoryEntry } from '../../functions/core/model';
 import { SessionStore } from '../../functions/core/store';
-import { runRepublishCommand } from '../../functions/republish/command';
-import { FileDeadLetters } from '../../functions/republish/dead-letter-sources';
+import { FileDeadLetters } from '../../infra/local/dead-letter-sources';
+import { runRepublishCommand } from '../../infra/local/republish-command';
 import { StreamTailer } from '../../infra/local/stream-tailer';
 import { createTestTable, type TestTable } from '../support/dynamo';
 import { openStreamReader } from '../support/dynamodb-stream';

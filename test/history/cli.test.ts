@@ -2,8 +2,8 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readOrderHistory } from '../../functions/core/history/view';
 import { SessionStore } from '../../functions/core/store';
-import { readOrderHistory } from '../../functions/history/view';
 import { createTestTable, type TestTable } from '../support/dynamo';
 import { driveOrder } from '../support/payment-sessions';
 
@@ -38,7 +38,7 @@ function history(args: string[], env: Record<string, string> = {}): Promise<Run>
   return new Promise((resolve) => {
     execFile(
       tsx,
-      ['functions/history/cli.ts', ...args],
+      ['infra/local/history.ts', ...args],
       { cwd: root, env: { ...base, ...env } },
       (error, stdout, stderr) =>
         resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),

@@ -1,9 +1,9 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { PROBLEM_TYPE } from '../../functions/core/history/problem';
 import { SessionStore } from '../../functions/core/store';
 import { createHistoryHandler } from '../../functions/history/handler';
-import { PROBLEM_TYPE } from '../../functions/history/problem';
 import { lambdaContext } from '../../infra/local/lambda-context';
 import { createTestTable, type TestTable } from '../support/dynamo';
 import { driveOrder, paymentSession, statuses } from '../support/payment-sessions';

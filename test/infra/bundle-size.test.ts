@@ -1,5 +1,5 @@
 /**
- * Bundles every handler with the options the stack gives NodejsFunction (infra/bundling.ts)
+ * Bundles every handler with the options the stack gives NodejsFunction (infra/cdk/bundling.ts)
  * and fails if one outgrows its budget: a bundle that jumps in size means a dependency
  * started dragging in more than it should, which every cold start then pays for.
  */
@@ -14,7 +14,7 @@ import {
   type HandlerName,
   MAIN_FIELDS,
   PROJECT_ROOT,
-} from '../../infra/bundling';
+} from '../../infra/cdk/bundling';
 
 /**
  * Budget per function for the minified `index.mjs` (source map excluded: Lambda loads it only

@@ -11,8 +11,8 @@ import { Key } from 'aws-cdk-lib/aws-kms';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
-import { readContext } from '../../infra/context';
-import { PaymentSessionWatch } from '../../infra/payment-session-watch';
+import { readContext } from '../../infra/cdk/context';
+import { PaymentSessionWatch } from '../../infra/cdk/payment-session-watch';
 import { createStack, synthesize } from './synth';
 
 const URL_ = 'https://shop.oneentry.cloud';
@@ -70,7 +70,7 @@ describe('context', () => {
 
   it('refuses to synthesize (and so to deploy) without oneEntryUrl, in one line naming it', () => {
     // cdk.json names no project on purpose; the CLI hands the app its context this way.
-    const result = spawnSync(join(ROOT, 'node_modules', '.bin', 'tsx'), ['infra/app.ts'], {
+    const result = spawnSync(join(ROOT, 'node_modules', '.bin', 'tsx'), ['infra/cdk/app.ts'], {
       cwd: ROOT,
       env: {
         ...process.env,

@@ -20,7 +20,7 @@ describe('cdk-nag AwsSolutions', () => {
     expect(report.success).toBe(true);
   });
 
-  it('passes as a synth-time validation plugin, as in infra/app.ts', () => {
+  it('passes as a synth-time validation plugin, as in infra/cdk/app.ts', () => {
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
     // A violation makes synth throw (and the CLI exit non-zero).
     expect(() => app.synth()).not.toThrow();

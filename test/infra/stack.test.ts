@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { PLACEHOLDER_APP_TOKEN } from '../../functions/core/credentials';
 import { SERVICE_NAME } from '../../functions/core/observability';
 import { createTableInput } from '../../functions/core/table';
-import { HISTORY_PATH, WEBHOOK_PATH } from '../../infra/payment-session-watch';
+import { HISTORY_PATH, WEBHOOK_PATH } from '../../infra/cdk/payment-session-watch';
 import { getAtt, ref, type Synthesized, synthesize } from './synth';
 
 type Statement = { Effect: string; Action: string | string[]; Resource: unknown };

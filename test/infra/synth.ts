@@ -8,8 +8,8 @@ import { readFileSync } from 'node:fs';
 import { App, type CfnElement, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
-import { stackPropsFromContext } from '../../infra/context';
-import { PaymentSessionWatchStack } from '../../infra/stack';
+import { stackPropsFromContext } from '../../infra/cdk/context';
+import { PaymentSessionWatchStack } from '../../infra/cdk/stack';
 
 const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as {
   context: Record<string, unknown>;

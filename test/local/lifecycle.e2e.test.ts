@@ -74,7 +74,7 @@ describe('npm start on a data dir', () => {
     expect(before.length).toBeGreaterThan(0);
     const republished = spawnSync(
       join(ROOT, 'node_modules', '.bin', 'tsx'),
-      ['functions/republish/cli.ts', '--order', '1001'],
+      ['infra/local/republish.ts', '--order', '1001'],
       { cwd: ROOT, env: { ...withoutPort, DATA_DIR: dataDir }, encoding: 'utf8' },
     );
     expect(republished.status, republished.stderr).toBe(0);

@@ -93,7 +93,7 @@ describe('npm start', () => {
     // `npm run history` finds the running table through the data dir alone.
     const cli = spawnSync(
       join(ROOT, 'node_modules', '.bin', 'tsx'),
-      ['functions/history/cli.ts', String(orderId)],
+      ['infra/local/history.ts', String(orderId)],
       {
         cwd: ROOT,
         env: { ...process.env, DATA_DIR: dataDir, TABLE_NAME: '', DYNAMODB_ENDPOINT: '' },

@@ -6,7 +6,7 @@
  * more than a chunk; within one run an entry is sent once, however many selections name it.
  */
 
-import type { HistoryReader } from '../history-reader';
+import type { HistoryReader } from '../history/reader';
 import type { HistoryEntry } from '../model';
 import { arrivalWindow, type DeadLetterMessage, parseDeadLetter } from './dead-letters';
 import type { EventPublisher } from './publisher';

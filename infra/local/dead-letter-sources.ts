@@ -10,7 +10,7 @@ import {
   ReceiveMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import type { DeadLetter, DeadLetterSource } from '../core/events/republish';
+import type { DeadLetter, DeadLetterSource } from '../../functions/core/events/republish';
 
 /** How long a received message stays hidden from other readers while this run works on it. */
 const VISIBILITY_TIMEOUT_SECONDS = 900;

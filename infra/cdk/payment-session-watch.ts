@@ -20,16 +20,16 @@ import { type ISecret, Secret, type SecretProps } from 'aws-cdk-lib/aws-secretsm
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { PLACEHOLDER_APP_TOKEN } from '../functions/core/credentials';
+import { PLACEHOLDER_APP_TOKEN } from '../../functions/core/credentials';
 import {
   DEFAULT_EVENT_SOURCE,
   DETAIL_TYPE,
   type PaymentSessionDetailType,
   paymentSessionEventPattern,
-} from '../functions/core/events/contract';
-import { paymentSessionEventRegistrySchema } from '../functions/core/events/schema';
-import { METRICS_NAMESPACE, SERVICE_NAME } from '../functions/core/observability';
-import { ENTITY, ENTITY_ATTRIBUTE } from '../functions/core/table';
+} from '../../functions/core/events/contract';
+import { paymentSessionEventRegistrySchema } from '../../functions/core/events/schema';
+import { METRICS_NAMESPACE, SERVICE_NAME } from '../../functions/core/observability';
+import { ENTITY, ENTITY_ATTRIBUTE } from '../../functions/core/table';
 import { HttpsSubscriber, type HttpsSubscriberOptions, toRulePattern } from './https-subscriber';
 import { WatchMonitoring } from './monitoring';
 import { SessionTable } from './session-table';

@@ -5,13 +5,13 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { EXIT, runRepublishCommand } from './republish-command';
 import {
   DEAD_LETTER_FILE,
   DEPLOYED_TABLE_HINT,
   localToolEnvironment,
   nothingRunningMessage,
-} from '../../infra/local/runtime-file';
-import { EXIT, runRepublishCommand } from './command';
+} from './runtime-file';
 
 if (existsSync('.env')) process.loadEnvFile('.env');
 const { env, dataDir, running } = localToolEnvironment({ ...process.env });

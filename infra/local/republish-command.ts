@@ -17,22 +17,26 @@
 import { parseArgs as parseNodeArgs } from 'node:util';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { z } from 'zod';
-import { eventConfigSchema, readConfig } from '../core/config';
-import { createDocumentClient } from '../core/dynamo';
-import { ConfigError, InvalidOrderIdError } from '../core/errors';
-import { createEventBridgeClient } from '../core/events/client';
-import { EventPublisher } from '../core/events/publisher';
+import { eventConfigSchema, readConfig } from '../../functions/core/config';
+import { createDocumentClient } from '../../functions/core/dynamo';
+import { ConfigError, InvalidOrderIdError } from '../../functions/core/errors';
+import { createEventBridgeClient } from '../../functions/core/events/client';
+import { EventPublisher } from '../../functions/core/events/publisher';
 import {
   type DeadLetterSource,
   Republisher,
   type RepublishProgress,
   redriveDeadLetters,
-} from '../core/events/republish';
-import { HistoryReader, InvalidTimeRangeError, timeRange } from '../core/history-reader';
-import type { HistoryKind } from '../core/model';
-import { historyCliConfigSchema } from '../history/command';
-import { parseOrderId } from '../history/view';
+} from '../../functions/core/events/republish';
+import {
+  HistoryReader,
+  InvalidTimeRangeError,
+  timeRange,
+} from '../../functions/core/history/reader';
+import { parseOrderId } from '../../functions/core/history/view';
+import type { HistoryKind } from '../../functions/core/model';
 import { FileDeadLetters, SqsDeadLetters } from './dead-letter-sources';
+import { historyCliConfigSchema } from './history-command';
 
 export const EXIT = { ok: 0, failed: 1, usage: 1, config: 2 } as const;
 

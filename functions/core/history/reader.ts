@@ -5,7 +5,7 @@
  * in memory.
  */
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import type { HistoryEntry, HistoryKind } from './model';
+import type { HistoryEntry, HistoryKind } from '../model';
 import {
   ENTITY,
   ENTITY_ATTRIBUTE,
@@ -16,7 +16,7 @@ import {
   orderKey,
   PARTITION_KEY,
   SORT_KEY,
-} from './table';
+} from '../table';
 
 /** `from` is after `to`, or one of them is not a date. */
 export class InvalidTimeRangeError extends Error {

@@ -20,7 +20,7 @@ import {
   PARTITION_KEY,
   SORT_KEY,
   TTL_ATTRIBUTE,
-} from '../functions/core/table';
+} from '../../functions/core/table';
 
 /** Properties of a {@link SessionTable}. */
 export interface SessionTableProps {

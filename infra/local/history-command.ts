@@ -6,13 +6,17 @@
  * table that cannot be read (wrong name, endpoint, region or credentials).
  */
 import { z } from 'zod';
-import { readConfig, tableConfigSchema } from '../core/config';
-import { createDocumentClient } from '../core/dynamo';
-import { ConfigError, InvalidOrderIdError } from '../core/errors';
-import { SessionStore } from '../core/store';
-import { OrderNotFoundError } from './errors';
-import { formatOrderHistory } from './format';
-import { type OrderReader, parseOrderId, readOrderHistory } from './view';
+import { readConfig, tableConfigSchema } from '../../functions/core/config';
+import { createDocumentClient } from '../../functions/core/dynamo';
+import { ConfigError, InvalidOrderIdError } from '../../functions/core/errors';
+import { OrderNotFoundError } from '../../functions/core/history/errors';
+import {
+  type OrderReader,
+  parseOrderId,
+  readOrderHistory,
+} from '../../functions/core/history/view';
+import { SessionStore } from '../../functions/core/store';
+import { formatOrderHistory } from './history-format';
 
 export const EXIT = { found: 0, notFound: 1, usage: 1, config: 2 } as const;
 

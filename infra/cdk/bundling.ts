@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { type BundlingOptions, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 
 /** The repository root: entries, the lock file and the tsconfig are resolved from here. */
-export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
+export const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /** The handlers, relative to `PROJECT_ROOT`. Each exports `handler`. */
 export const HANDLER_ENTRIES = {

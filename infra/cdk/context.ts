@@ -28,7 +28,7 @@ import { Duration } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
 import { z } from 'zod';
-import { csvString } from '../functions/core/config';
+import { csvString } from '../../functions/core/config';
 import type { LogLevel } from './payment-session-watch';
 import type { PaymentSessionWatchStackProps } from './stack';
 

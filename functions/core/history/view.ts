@@ -2,9 +2,9 @@
  * The audit view of one order: its tracking state, its sessions and its history, oldest
  * first. Shared by the HTTP handler and the CLI, so both always show the same thing.
  */
-import { InvalidOrderIdError } from '../core/errors';
-import type { HistoryKind, TrackingSource, TrackingState } from '../core/model';
-import type { OrderRecord } from '../core/store';
+import { InvalidOrderIdError } from '../errors';
+import type { HistoryKind, TrackingSource, TrackingState } from '../model';
+import type { OrderRecord } from '../store';
 import { OrderNotFoundError } from './errors';
 
 export interface SessionView {

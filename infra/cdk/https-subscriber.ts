@@ -20,7 +20,7 @@ import {
   DETAIL_TYPE,
   type PaymentSessionDetailType,
   paymentSessionEventPattern,
-} from '../functions/core/events/contract';
+} from '../../functions/core/events/contract';
 
 export interface HttpsSubscriberOptions {
   /** The endpoint events are POSTed to (https). */

@@ -1,5 +1,5 @@
 /** The CLI's readable rendering of an order's view: a header line and two aligned tables. */
-import type { HistoryItemView, OrderHistoryView } from './view';
+import type { HistoryItemView, OrderHistoryView } from '../../functions/core/history/view';
 
 const DASH = '-';
 

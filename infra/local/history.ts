@@ -3,12 +3,8 @@
  * configured it reads the table of the `npm start` running on `DATA_DIR` (default `.data`).
  */
 import { existsSync } from 'node:fs';
-import {
-  DEPLOYED_TABLE_HINT,
-  localToolEnvironment,
-  nothingRunningMessage,
-} from '../../infra/local/runtime-file';
-import { EXIT, runHistoryCommand } from './command';
+import { EXIT, runHistoryCommand } from './history-command';
+import { DEPLOYED_TABLE_HINT, localToolEnvironment, nothingRunningMessage } from './runtime-file';
 
 if (existsSync('.env')) process.loadEnvFile('.env');
 const { env, dataDir, running } = localToolEnvironment({ ...process.env });
