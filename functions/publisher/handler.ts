@@ -19,6 +19,7 @@ import type { FailureDestination } from '../core/events/dead-letters';
 import { FileFailureDestination, SqsFailureDestination } from '../core/events/failure-destinations';
 import { EventPublisher, publishStreamRecords } from '../core/events/publisher';
 import { createLogger, createMetrics, HANDLER_LOG_CONTEXT } from '../core/observability';
+import { fromLambdaRecord } from './stream-record';
 
 export interface PublisherDeps {
   publisher: EventPublisher;
@@ -36,7 +37,11 @@ export function createPublisherHandler({
   metrics,
 }: PublisherDeps) {
   return middy(async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
-    const result = await publishStreamRecords(event.Records, publisher, failureDestination);
+    const result = await publishStreamRecords(
+      event.Records.map(fromLambdaRecord),
+      publisher,
+      failureDestination,
+    );
     metrics.addMetric('EventsPublished', MetricUnit.Count, result.published);
     metrics.addMetric('EventsFailed', MetricUnit.Count, result.failed + result.deadLettered);
     const summary = {

@@ -28,8 +28,10 @@ import {
   paymentSessionEventPattern,
 } from '../../functions/core/events/contract';
 import { paymentSessionEventRegistrySchema } from '../../functions/core/events/schema';
+import { EVENT_RECORD } from '../../functions/core/events/stream-record';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../../functions/core/observability';
-import { ENTITY, ENTITY_ATTRIBUTE } from '../../functions/core/table';
+import { ENTITY_ATTRIBUTE } from '../../functions/core/table';
+import { FUNCTION_TIMEOUTS, PUBLISHER_RETRY_ATTEMPTS } from './function-defaults';
 import { HttpsSubscriber, type HttpsSubscriberOptions, toRulePattern } from './https-subscriber';
 import { WatchMonitoring } from './monitoring';
 import { SessionTable } from './session-table';
@@ -273,8 +275,6 @@ export interface WatchFunctions {
 
 /** Retries of a poll invocation Scheduler could not deliver (throttling, service errors). */
 const SCHEDULE_RETRY_ATTEMPTS = 2;
-/** Stream batch retries; with bisection and per-item failures only bad records use them up. */
-const PUBLISHER_RETRY_ATTEMPTS = 10;
 /** Stream records older than this go to the DLQ; the stream itself keeps them only 24 hours. */
 const PUBLISHER_MAX_RECORD_AGE = Duration.hours(6);
 /** Dead letters are kept as long as SQS allows, to leave time to investigate and re-drive. */
@@ -403,7 +403,7 @@ export class PaymentSessionWatch extends Construct {
       handler: 'poller',
       description: 'Runs one OneEntry payment-session poll cycle',
       // A cycle stops starting checks when its time runs low, so this bounds one cycle.
-      timeout: props.pollerTimeout ?? Duration.minutes(2),
+      timeout: props.pollerTimeout ?? FUNCTION_TIMEOUTS.poller,
       // 16 concurrent HTTPS checks plus JSON; memory also buys CPU.
       memorySize: props.pollerMemorySize ?? 512,
       ...functionDefaults,
@@ -421,8 +421,7 @@ export class PaymentSessionWatch extends Construct {
     const webhook = new WatchFunction(this, 'Webhook', {
       handler: 'webhook',
       description: 'Receives signed OneEntry payment-session webhooks from the shop backend',
-      // Under the HTTP API's 30-second integration limit, with room for upstream retries.
-      timeout: Duration.seconds(28),
+      timeout: FUNCTION_TIMEOUTS.webhook,
       ...functionDefaults,
       environment: {
         ...common,
@@ -434,7 +433,7 @@ export class PaymentSessionWatch extends Construct {
     const history = new WatchFunction(this, 'History', {
       handler: 'history',
       description: "Serves an order's payment-session history",
-      timeout: Duration.seconds(10),
+      timeout: FUNCTION_TIMEOUTS.history,
       ...functionDefaults,
       environment: common,
     }).function;
@@ -442,7 +441,7 @@ export class PaymentSessionWatch extends Construct {
     const publisherFunction = new WatchFunction(this, 'Publisher', {
       handler: 'publisher',
       description: 'Publishes recorded payment-session transitions to EventBridge',
-      timeout: Duration.seconds(60),
+      timeout: FUNCTION_TIMEOUTS.publisher,
       ...functionDefaults,
       environment: {
         ...common,
@@ -461,7 +460,7 @@ export class PaymentSessionWatch extends Construct {
             handler: 'discovery',
             description: "Sweeps OneEntry's payment-session list for orders no webhook announced",
             // A sweep stops reading when its time runs low; the next resumes from its checkpoint.
-            timeout: Duration.minutes(2),
+            timeout: FUNCTION_TIMEOUTS.discovery,
             ...functionDefaults,
             retryAttempts: 0,
             environment: {
@@ -506,9 +505,9 @@ export class PaymentSessionWatch extends Construct {
         // reach (or bill) the function.
         filters: [
           FilterCriteria.filter({
-            eventName: FilterRule.isEqual('INSERT'),
+            eventName: FilterRule.isEqual(EVENT_RECORD.eventName),
             dynamodb: {
-              NewImage: { [ENTITY_ATTRIBUTE]: { S: FilterRule.isEqual(ENTITY.history) } },
+              NewImage: { [ENTITY_ATTRIBUTE]: { S: FilterRule.isEqual(EVENT_RECORD.entity) } },
             },
           }),
         ],
@@ -787,7 +786,7 @@ function validateProps(props: PaymentSessionWatchProps): void {
   if (failureRatio !== undefined && !(failureRatio > 0 && failureRatio <= 1)) {
     throw new Error(`circuitFailureRatio must be above 0 and at most 1, got ${failureRatio}`);
   }
-  const pollerTimeout = (props.pollerTimeout ?? Duration.minutes(2)).toSeconds();
+  const pollerTimeout = (props.pollerTimeout ?? FUNCTION_TIMEOUTS.poller).toSeconds();
   const margin = (props.pollTimeMargin ?? Duration.seconds(10)).toSeconds();
   if (pollerTimeout > 900 || margin >= pollerTimeout) {
     throw new Error('pollerTimeout must be at most 15 minutes and longer than pollTimeMargin');

@@ -13,11 +13,12 @@ import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { ROUTES } from '../../functions/core/routes';
 
 /** Path of the webhook route. */
-export const WEBHOOK_PATH = '/webhooks/payment-sessions';
+export const WEBHOOK_PATH = ROUTES.webhook.path;
 /** Path of the history route. */
-export const HISTORY_PATH = '/orders/{orderId}';
+export const HISTORY_PATH = ROUTES.history.path;
 
 /** Properties of {@link WatchApi}. */
 export interface WatchApiProps {
@@ -104,7 +105,7 @@ export class WatchApi extends Construct {
 
     for (const route of this.httpApi.addRoutes({
       path: WEBHOOK_PATH,
-      methods: [HttpMethod.POST],
+      methods: [HttpMethod[ROUTES.webhook.method]],
       integration: new HttpLambdaIntegration('WebhookIntegration', props.webhook),
     })) {
       Validations.of(route).acknowledge({
@@ -121,7 +122,7 @@ export class WatchApi extends Construct {
     );
     this.httpApi.addRoutes({
       path: HISTORY_PATH,
-      methods: [HttpMethod.GET],
+      methods: [HttpMethod[ROUTES.history.method]],
       integration: new HttpLambdaIntegration('HistoryIntegration', props.history),
       authorizer: new HttpIamAuthorizer(),
     });

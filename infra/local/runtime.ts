@@ -12,8 +12,10 @@ import { createDocumentClient } from '../../functions/core/dynamo';
 import { authFromEnvironment } from '../../functions/core/environment';
 import { LeaseStore } from '../../functions/core/lease';
 import { silentLogger } from '../../functions/core/oneentry/http';
+import { ROUTES, routeKey } from '../../functions/core/routes';
 import { SessionStore } from '../../functions/core/store';
 import { POLLER_LEASE } from '../../functions/core/tracker';
+import { FUNCTION_TIMEOUTS, PUBLISHER_RETRY_ATTEMPTS } from '../cdk/function-defaults';
 import { describeEvent, describeWebhook, errorLines, PollReporter } from './console-lines';
 import { lockDataDir } from './data-dir-lock';
 import { killStaleDynamoDb, startDynamoDbLocal } from './dynamodb-local';
@@ -36,10 +38,9 @@ import {
 } from './webhook-secret';
 
 export const LOCAL_TABLE_NAME = 'payment-session-watch';
-/** The poller's timeout locally; in AWS it is the function's timeout. */
-const POLLER_TIMEOUT_MS = 60_000;
-/** The discovery function's timeout, as in the stack. */
-const DISCOVERY_TIMEOUT_MS = 120_000;
+/** Each local invocation gets the deployed function's timeout. */
+const timeoutOf = (name: keyof typeof FUNCTION_TIMEOUTS) =>
+  FUNCTION_TIMEOUTS[name].toMilliseconds();
 
 export interface RuntimeOptions {
   settings: LocalSettings;
@@ -146,7 +147,10 @@ export async function startRuntime({
         tableName,
         checkpointFile: join(dataDir, 'stream-checkpoint.json'),
         deadLetterFile,
-        handler: (event) => publisher.handler(event, lambdaContext('publisher', 60_000)),
+        // As many deliveries as the stack's event source makes before its on-failure queue.
+        maxRetries: PUBLISHER_RETRY_ATTEMPTS,
+        handler: (event) =>
+          publisher.handler(event, lambdaContext('publisher', timeoutOf('publisher'))),
         onError: errorLines(log, 'publisher'),
       },
       documentClient,
@@ -172,17 +176,19 @@ export async function startRuntime({
     const server: Server = createHttpAdapter({
       routes: [
         {
-          routeKey: 'ANY /webhooks/payment-sessions',
+          // POST only, as in API Gateway: another method is a 404 here as there.
+          routeKey: routeKey(ROUTES.webhook),
           handler: async (event, context) => {
             const result = await webhook.handler(event, context);
             log(describeWebhook(result));
             return result;
           },
         },
-        { routeKey: 'GET /orders/{orderId}', handler: history.handler },
+        { routeKey: routeKey(ROUTES.history), handler: history.handler },
         { routeKey: 'GET /health', handler: health },
       ],
-      context: (name) => lambdaContext(name, 30_000),
+      // The webhook's budget: the longest an HTTP handler may take, there as here.
+      context: (name) => lambdaContext(name, timeoutOf('webhook')),
       onError: (error) =>
         log(
           `http     500: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
@@ -213,7 +219,7 @@ export async function startRuntime({
     });
     const loop = new PollLoop({
       intervalMs: settings.POLL_INTERVAL_SECONDS * 1000,
-      invoke: () => poller.handler({}, lambdaContext('poller', POLLER_TIMEOUT_MS)),
+      invoke: () => poller.handler({}, lambdaContext('poller', timeoutOf('poller'))),
       onSummary: (summary) => reporter.report(summary),
       onError: errorLines(log, 'poller'),
     });
@@ -222,7 +228,7 @@ export async function startRuntime({
       settings.DISCOVERY_INTERVAL_SECONDS > 0
         ? new PollLoop<DiscoverySummary>({
             intervalMs: settings.DISCOVERY_INTERVAL_SECONDS * 1000,
-            invoke: () => discovery.handler({}, lambdaContext('discovery', DISCOVERY_TIMEOUT_MS)),
+            invoke: () => discovery.handler({}, lambdaContext('discovery', timeoutOf('discovery'))),
             onSummary: (summary) => {
               if (summary.discovered > 0) {
                 log(`discover ${summary.discovered} order(s) no webhook announced, now tracked`);

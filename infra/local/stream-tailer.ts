@@ -19,7 +19,9 @@ import {
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { streamBatchFailure } from '../../functions/core/events/dead-letters';
-import { ENTITY, ENTITY_ATTRIBUTE } from '../../functions/core/table';
+import { isEventRecord } from '../../functions/core/events/stream-record';
+import { ENTITY_ATTRIBUTE } from '../../functions/core/table';
+import { fromLambdaRecord } from '../../functions/publisher/stream-record';
 import { toLambdaRecord } from './stream-records';
 
 export type StreamHandler = (
@@ -46,12 +48,12 @@ export interface StreamTailerOptions {
   onError?: (error: unknown) => void;
 }
 
-/** The same rule as the stack's event source filter: new history items only. */
+/** The stack's event source filter, from the same rule: new history items only. */
 export function isHistoryInsert(record: StreamRecord): boolean {
-  return (
-    record.eventName === 'INSERT' &&
-    record.dynamodb?.NewImage?.[ENTITY_ATTRIBUTE]?.S === ENTITY.history
-  );
+  return isEventRecord({
+    eventName: record.eventName,
+    newImage: { [ENTITY_ATTRIBUTE]: record.dynamodb?.NewImage?.[ENTITY_ATTRIBUTE]?.S },
+  });
 }
 
 const PUBLISHER_FUNCTION_ARN = 'arn:aws:lambda:local:000000000000:function:publisher';
@@ -175,7 +177,7 @@ export class StreamTailer {
     // Given up on, like Lambda after its retries: the batch's metadata goes where Lambda's
     // on-failure destination would get it (the record itself stays in the table), then skipped.
     this.failures.delete(sequence);
-    const message = streamBatchFailure([toLambdaRecord(first, streamArn)], {
+    const message = streamBatchFailure([fromLambdaRecord(toLambdaRecord(first, streamArn))], {
       functionArn: PUBLISHER_FUNCTION_ARN,
       shardId,
       approximateInvokeCount: attempts,

@@ -14,6 +14,7 @@ import { permanentFailure } from '../../functions/core/events/dead-letters';
 import { SqsFailureDestination } from '../../functions/core/events/failure-destinations';
 import { EventPublisher } from '../../functions/core/events/publisher';
 import { Republisher, redriveDeadLetters } from '../../functions/core/events/republish';
+import type { StreamRecord } from '../../functions/core/events/stream-record';
 import { HistoryReader } from '../../functions/core/history/reader';
 import { SessionStore } from '../../functions/core/store';
 import { historySortKey, orderKey } from '../../functions/core/table';
@@ -24,6 +25,17 @@ import {
   startEventBridgeEndpoint,
 } from '../support/eventbridge-endpoint';
 import { driveOrder } from '../support/payment-sessions';
+
+/** A plain stream record with just what a permanent failure message names. */
+const streamRecord = (fields: Partial<StreamRecord>): StreamRecord => ({
+  sequenceNumber: '',
+  eventName: 'INSERT',
+  keys: {},
+  newImage: undefined,
+  approximateCreationDateTime: undefined,
+  streamArn: undefined,
+  ...fields,
+});
 
 const QUEUE = 'https://sqs.eu-west-1.amazonaws.com/000000000000/publisher-dlq';
 const sqs = mockClient(SQSClient);
@@ -87,10 +99,7 @@ describe('the on-failure queue', () => {
   it('gets the publisher’s permanent failures as JSON with their reason', async () => {
     sqs.on(SendMessageCommand).resolves({ MessageId: 'm' });
     const failure = permanentFailure(
-      {
-        eventSourceARN: 'arn:stream',
-        dynamodb: { Keys: { pk: { S: 'ORDER#1' }, sk: { S: 'HISTORY#x' } } },
-      },
+      streamRecord({ streamArn: 'arn:stream', keys: { pk: 'ORDER#1', sk: 'HISTORY#x' } }),
       { eventId: 'pss-1-1-1', errorCode: 'EventTooLargeError', reason: 'too large' },
     );
     await new SqsFailureDestination(client, QUEUE).send(failure);
@@ -104,14 +113,9 @@ describe('the on-failure queue', () => {
     const [entry] = await driveOrder(store, 7001, [[[71, 'waiting']]]);
     const body = JSON.stringify(
       permanentFailure(
-        {
-          dynamodb: {
-            Keys: {
-              pk: { S: orderKey(7001).pk as string },
-              sk: { S: historySortKey(entry!.observedAt, 71, 1) },
-            },
-          },
-        },
+        streamRecord({
+          keys: { pk: orderKey(7001).pk, sk: historySortKey(entry!.observedAt, 71, 1) },
+        }),
         { eventId: entry!.eventId, errorCode: 'MalformedDetail', reason: 'refused' },
       ),
     );

@@ -21,6 +21,7 @@ import {
   orderKey,
   SORT_KEY,
 } from '../../functions/core/table';
+import { fromLambdaRecord } from '../../functions/publisher/stream-record';
 import { createTestTable, type TestTable } from '../support/dynamo';
 import {
   compareSequenceNumbers,
@@ -102,7 +103,7 @@ describe('publishing the table stream', () => {
     const entries = await writeHistory(3);
     const records = await stream.readAtLeast(entries.length);
 
-    const result = await publishStreamRecords(records, publisher());
+    const result = await publishStreamRecords(records.map(fromLambdaRecord), publisher());
 
     expect(result.batchItemFailures).toEqual([]);
     expect(deliveredIds().sort()).toEqual(entries.map((entry) => entry.eventId).sort());
@@ -124,7 +125,7 @@ describe('publishing the table stream', () => {
     const records = await stream.readAtLeast(2);
 
     await publishStreamRecords(
-      records,
+      records.map(fromLambdaRecord),
       publisher({ source: 'acme.payments', eventBusName: 'orders' }),
     );
 
@@ -167,7 +168,7 @@ describe('publishing the table stream', () => {
     );
     const records = await stream.readAtLeast(5);
 
-    await publishStreamRecords(records, publisher());
+    await publishStreamRecords(records.map(fromLambdaRecord), publisher());
 
     const event = endpoint.delivered.find((candidate) => candidate.detail.kind === 'expired');
     expect(event?.['detail-type']).toBe(DETAIL_TYPE.trackingExpired);
@@ -187,7 +188,10 @@ describe('publishing the table stream', () => {
     endpoint.setEntryFault(failFraction({ fraction: 0.3, attempts: 2, seed: 7 }));
     const log = logger();
 
-    const result = await publishStreamRecords(records, publisher({ maxAttempts: 4, logger: log }));
+    const result = await publishStreamRecords(
+      records.map(fromLambdaRecord),
+      publisher({ maxAttempts: 4, logger: log }),
+    );
 
     expect(result.batchItemFailures).toEqual([]);
     expect(deliveredIds().sort()).toEqual(entries.map((entry) => entry.eventId).sort());
@@ -214,7 +218,10 @@ describe('publishing the table stream', () => {
     endpoint.setEntryFault(failFraction({ fraction: 0.3, attempts: 10, seed: 3 }));
     const log = logger();
 
-    const first = await publishStreamRecords(records, publisher({ maxAttempts: 2, logger: log }));
+    const first = await publishStreamRecords(
+      records.map(fromLambdaRecord),
+      publisher({ maxAttempts: 2, logger: log }),
+    );
 
     const failing = new Set(
       historyRecords(records)
@@ -237,7 +244,7 @@ describe('publishing the table stream', () => {
       .sort(compareSequenceNumbers)
       .findIndex((record) => failing.has(record.dynamodb?.SequenceNumber));
     const redelivered = [...records].sort(compareSequenceNumbers).slice(checkpoint);
-    const second = await publishStreamRecords(redelivered, publisher());
+    const second = await publishStreamRecords(redelivered.map(fromLambdaRecord), publisher());
 
     expect(second.batchItemFailures).toEqual([]);
     expect(new Set(deliveredIds())).toEqual(new Set(entries.map((entry) => entry.eventId)));
@@ -261,7 +268,10 @@ describe('publishing the table stream', () => {
     );
     const log = logger();
 
-    const result = await publishStreamRecords(records, publisher({ logger: log }));
+    const result = await publishStreamRecords(
+      records.map(fromLambdaRecord),
+      publisher({ logger: log }),
+    );
 
     expect(sendsOf(doomed ?? '')).toHaveLength(1);
     const doomedRecord = historyRecords(records).find(
@@ -287,7 +297,7 @@ describe('publishing the table stream', () => {
       n === 1 ? { status: 500, type: 'InternalException' } : undefined,
     );
 
-    const result = await publishStreamRecords(records, publisher());
+    const result = await publishStreamRecords(records.map(fromLambdaRecord), publisher());
 
     expect(endpoint.requests[0]?.error).toBe('InternalException');
     expect(result.batchItemFailures).toEqual([]);
@@ -297,7 +307,7 @@ describe('publishing the table stream', () => {
   it('ignores MODIFY and REMOVE records, history ones included', async () => {
     const entries = await driveOrder(store, 8, [[[80, 'waiting']]]);
     const inserted = await stream.readAtLeast(2);
-    await publishStreamRecords(inserted, publisher());
+    await publishStreamRecords(inserted.map(fromLambdaRecord), publisher());
     const entry = entries[0] as HistoryEntry;
     await table.client.send(
       new DeleteCommand({
@@ -308,7 +318,7 @@ describe('publishing the table stream', () => {
     await driveOrder(store, 8, []); // trackOrder on a tracked order: no write at all
     const later = await stream.readAtLeast(1);
 
-    const result = await publishStreamRecords(later, publisher());
+    const result = await publishStreamRecords(later.map(fromLambdaRecord), publisher());
 
     expect(later.map((record) => record.eventName)).toContain('REMOVE');
     expect(result).toMatchObject({
@@ -339,7 +349,10 @@ describe('publishing the table stream', () => {
     );
     const log = logger();
 
-    const result = await publishStreamRecords(records, publisher({ logger: log }));
+    const result = await publishStreamRecords(
+      records.map(fromLambdaRecord),
+      publisher({ logger: log }),
+    );
 
     expect(result.batchItemFailures).toEqual([
       { itemIdentifier: broken?.dynamodb?.SequenceNumber },
@@ -357,7 +370,10 @@ describe('publishing the table stream', () => {
     const records = await stream.readAtLeast(2);
     const log = logger();
 
-    const result = await publishStreamRecords(records, publisher({ logger: log }));
+    const result = await publishStreamRecords(
+      records.map(fromLambdaRecord),
+      publisher({ logger: log }),
+    );
 
     expect(endpoint.requests).toHaveLength(0);
     expect(result.failed).toBe(1);
@@ -380,7 +396,7 @@ describe('batching at the wire', () => {
     const entries = await writeHistory(8);
     const records = await stream.readAtLeast(entries.length);
 
-    await publishStreamRecords(records, publisher());
+    await publishStreamRecords(records.map(fromLambdaRecord), publisher());
 
     expect(entries).toHaveLength(24);
     expect(endpoint.requests.map((request) => request.entries.length)).toEqual([10, 10, 4]);
@@ -394,7 +410,7 @@ describe('batching at the wire', () => {
       await driveOrder(store, orderId, [[big(orderId)]]);
     const records = await stream.readAtLeast(12);
 
-    const result = await publishStreamRecords(records, publisher());
+    const result = await publishStreamRecords(records.map(fromLambdaRecord), publisher());
 
     expect(result.batchItemFailures).toEqual([]);
     expect(endpoint.delivered).toHaveLength(6);

@@ -20,6 +20,7 @@ import { FileFailureDestination } from '../../functions/core/events/failure-dest
 import { EventPublisher, publishStreamRecords } from '../../functions/core/events/publisher';
 import type { HistoryEntry } from '../../functions/core/model';
 import { SessionStore } from '../../functions/core/store';
+import { fromLambdaRecord } from '../../functions/publisher/stream-record';
 import { FileDeadLetters } from '../../infra/local/dead-letter-sources';
 import { runRepublishCommand } from '../../infra/local/republish-command';
 import { StreamTailer } from '../../infra/local/stream-tailer';
@@ -248,7 +249,7 @@ describe('the publisher and npm run republish --from-dlq', () => {
       sleep: async () => {},
     });
     const result = await publishStreamRecords(
-      records.filter((record) => record.eventName === 'INSERT'),
+      records.filter((record) => record.eventName === 'INSERT').map(fromLambdaRecord),
       publisher,
       new FileFailureDestination(file),
     );
@@ -290,7 +291,7 @@ describe('the publisher and npm run republish --from-dlq', () => {
         tableName: outage.tableName,
         checkpointFile: join(dir, 'outage.checkpoint.json'),
         deadLetterFile,
-        handler: (event) => publishStreamRecords(event.Records, publisher),
+        handler: (event) => publishStreamRecords(event.Records.map(fromLambdaRecord), publisher),
         maxRetries: 2,
       },
       outage.client,

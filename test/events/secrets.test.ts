@@ -14,6 +14,7 @@ import {
   orderKey,
   SORT_KEY,
 } from '../../functions/core/table';
+import { fromLambdaRecord } from '../../functions/publisher/stream-record';
 import { createTestTable, type TestTable } from '../support/dynamo';
 import { openStreamReader } from '../support/dynamodb-stream';
 import {
@@ -72,7 +73,7 @@ it('publishes no client secret and no token, whatever the session or the item ca
   stream.close();
 
   const result = await publishStreamRecords(
-    records,
+    records.map(fromLambdaRecord),
     new EventPublisher({ client: endpoint.client() }),
   );
 

@@ -9,9 +9,9 @@
  * - a **permanent failure** the publisher sent itself, at once, for a record that can never be
  *   published as it is (invalid, too large): the reason and the entry's table keys.
  */
-import type { DynamoDBRecord } from 'aws-lambda';
 import { z } from 'zod';
 import { PARTITION_KEY, SORT_KEY } from '../table';
+import type { StreamRecord } from './stream-record';
 
 /**
  * How far before a batch's first arrival its entries may have been observed: the tracker
@@ -85,14 +85,12 @@ export function arrivalWindow(info: StreamBatchFailure['DDBStreamBatchInfo']): {
   };
 }
 
-const arrivalOf = (record: DynamoDBRecord) =>
-  new Date(
-    (record.dynamodb?.ApproximateCreationDateTime ?? Date.now() / 1000) * 1000,
-  ).toISOString();
+const arrivalOf = (record: StreamRecord) =>
+  new Date((record.approximateCreationDateTime ?? Date.now() / 1000) * 1000).toISOString();
 
 /** Lambda's on-failure message for `records` (the local stream tailer writes these). */
 export function streamBatchFailure(
-  records: readonly DynamoDBRecord[],
+  records: readonly StreamRecord[],
   context: { functionArn: string; shardId: string; approximateInvokeCount: number },
 ): StreamBatchFailure {
   const first = records[0];
@@ -110,22 +108,25 @@ export function streamBatchFailure(
     timestamp: new Date().toISOString(),
     DDBStreamBatchInfo: {
       shardId: context.shardId,
-      startSequenceNumber: first.dynamodb?.SequenceNumber ?? '',
-      endSequenceNumber: last.dynamodb?.SequenceNumber ?? '',
+      startSequenceNumber: first.sequenceNumber,
+      endSequenceNumber: last.sequenceNumber,
       approximateArrivalOfFirstRecord: arrivalOf(first),
       approximateArrivalOfLastRecord: arrivalOf(last),
       batchSize: records.length,
-      streamArn: first.eventSourceARN ?? '',
+      streamArn: first.streamArn ?? '',
     },
   };
 }
 
 /** The message the publisher sends for a record that can never be published as it is. */
 export function permanentFailure(
-  record: DynamoDBRecord,
+  record: StreamRecord,
   failure: { eventId?: string | undefined; errorCode: string; reason: string },
 ): PermanentFailure {
-  const keys = record.dynamodb?.Keys ?? {};
+  const key = (name: string) => {
+    const value = record.keys[name];
+    return typeof value === 'string' ? value : '';
+  };
   return {
     source: PERMANENT_FAILURE_SOURCE,
     errorCode: failure.errorCode,
@@ -133,11 +134,9 @@ export function permanentFailure(
     failedAt: new Date().toISOString(),
     record: {
       ...(failure.eventId ? { eventId: failure.eventId } : {}),
-      keys: { pk: keys[PARTITION_KEY]?.S ?? '', sk: keys[SORT_KEY]?.S ?? '' },
-      ...(record.dynamodb?.SequenceNumber
-        ? { sequenceNumber: record.dynamodb.SequenceNumber }
-        : {}),
-      ...(record.eventSourceARN ? { streamArn: record.eventSourceARN } : {}),
+      keys: { pk: key(PARTITION_KEY), sk: key(SORT_KEY) },
+      ...(record.sequenceNumber ? { sequenceNumber: record.sequenceNumber } : {}),
+      ...(record.streamArn ? { streamArn: record.streamArn } : {}),
     },
   };
 }

@@ -8,12 +8,13 @@ import {
   type PutEventsCommandOutput,
   type PutEventsRequestEntry,
 } from '@aws-sdk/client-eventbridge';
-import type { DynamoDBBatchResponse, DynamoDBRecord } from 'aws-lambda';
+import { fullJitter } from '../backoff';
 import { DEFAULT_EVENT_SOURCE, detailTypeFor, type PaymentSessionEventDetail } from './contract';
 import { type FailureDestination, permanentFailure } from './dead-letters';
 import { EventTooLargeError } from './errors';
 import { dispositionOf } from './records';
 import { type BatchLimits, DEFAULT_BATCH_LIMITS, entrySize, planBatches } from './size';
+import type { StreamRecord } from './stream-record';
 
 /** What the publisher needs of an `EventBridgeClient`; a real client satisfies it. */
 export interface PutEventsClient {
@@ -158,7 +159,15 @@ export class EventPublisher {
           count: pending.length,
           errorCodes: [...new Set(pending.map((item) => last.get(item.index)?.code))],
         });
-        await this.sleep(this.backoff(attempt - 1));
+        await this.sleep(
+          Math.round(
+            fullJitter(attempt - 1, {
+              baseDelayMs: this.baseDelayMs,
+              maxDelayMs: this.maxDelayMs,
+              random: this.random,
+            }),
+          ),
+        );
       }
       const retry: Pending[] = [];
       const batches = planBatches(pending, (item) => item.size, this.limits);
@@ -235,12 +244,6 @@ export class EventPublisher {
     });
     return { published: false, eventId, errorCode, errorMessage, retryable, attempts };
   }
-
-  /** Full jitter: a random wait up to the exponential cap, so retries of many callers spread. */
-  private backoff(retry: number): number {
-    const cap = Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** (retry - 1));
-    return Math.round(this.random() * cap);
-  }
 }
 
 async function forEachLimited<T>(
@@ -258,7 +261,12 @@ async function forEachLimited<T>(
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
-export interface StreamPublishResult extends DynamoDBBatchResponse {
+export interface StreamPublishResult {
+  /**
+   * The records to deliver again, by sequence number, in the shape of Lambda's partial batch
+   * response (so the handler can return it as it is).
+   */
+  batchItemFailures: { itemIdentifier: string }[];
   /** Events EventBridge accepted. */
   published: number;
   /** Records that are not history inserts. */
@@ -271,13 +279,13 @@ export interface StreamPublishResult extends DynamoDBBatchResponse {
 
 /**
  * Publishes the history entries among `records` (a DynamoDB stream batch) and reports the
- * records it could not publish by `dynamodb.SequenceNumber`, as Lambda's partial batch
+ * records it could not publish by sequence number, as Lambda's partial batch
  * response expects. Lambda then resumes from the lowest failed record, and after its retries
  * sends the batch to the on-failure destination: nothing is dropped. Records after a failed
  * one may be delivered again; they carry the same `eventId`, which subscribers deduplicate on.
  */
 export async function publishStreamRecords(
-  records: readonly DynamoDBRecord[],
+  records: readonly StreamRecord[],
   publisher: EventPublisher,
   failureDestination?: FailureDestination,
 ): Promise<StreamPublishResult> {
@@ -299,7 +307,7 @@ export async function publishStreamRecords(
       });
       permanent.push({
         index,
-        eventId: record.dynamodb?.NewImage?.eventId?.S,
+        eventId: typeof record.newImage?.eventId === 'string' ? record.newImage.eventId : undefined,
         errorCode: disposition.error.name,
         reason: disposition.error.message,
       });
@@ -323,7 +331,7 @@ export async function publishStreamRecords(
   // instead of holding up the shard through every retry; without one, Lambda retries them.
   let deadLettered = 0;
   for (const item of permanent) {
-    const record = records[item.index] as DynamoDBRecord;
+    const record = records[item.index] as StreamRecord;
     try {
       if (!failureDestination) throw new Error('no failure destination configured');
       await failureDestination.send(permanentFailure(record, item));
@@ -342,6 +350,6 @@ export async function publishStreamRecords(
     .sort((a, b) => a - b)
     // A record without a sequence number cannot be named; an empty identifier makes Lambda
     // retry the whole batch, which is the safe side.
-    .map((index) => ({ itemIdentifier: records[index]?.dynamodb?.SequenceNumber ?? '' }));
+    .map((index) => ({ itemIdentifier: records[index]?.sequenceNumber ?? '' }));
   return { batchItemFailures, published, skipped, deadLettered, failed: failed.size };
 }

@@ -1,9 +1,8 @@
 /**
- * Which stream records become events. Only INSERTs of history items do: history items are
- * written once and never updated, so each insert is exactly one event. Everything else in the
- * table (orders, leases, webhook receipts) and every MODIFY/REMOVE is skipped.
+ * Which stream records become events (the rule is `EVENT_RECORD`), and the event each carries.
+ * Everything else in the table (orders, leases, receipts, credentials) and every MODIFY or
+ * REMOVE is skipped.
  */
-import type { DynamoDBRecord } from 'aws-lambda';
 import type { HistoryEntry } from '../model';
 import { ENTITY, ENTITY_ATTRIBUTE, SORT_KEY } from '../table';
 import {
@@ -12,7 +11,7 @@ import {
   SCHEMA_VERSION,
 } from './contract';
 import { InvalidHistoryRecordError } from './errors';
-import { decodeImage } from './image';
+import { EVENT_RECORD, type StreamRecord } from './stream-record';
 
 export type RecordDisposition =
   | { action: 'skip'; reason: string }
@@ -52,36 +51,33 @@ function detailCandidate(entry: Partial<HistoryEntry>): Record<string, unknown> 
   };
 }
 
-function isHistoryItem(record: DynamoDBRecord): boolean | undefined {
-  const entity = record.dynamodb?.NewImage?.[ENTITY_ATTRIBUTE]?.S;
+function isHistoryItem(record: StreamRecord): boolean | undefined {
+  const entity = record.newImage?.[ENTITY_ATTRIBUTE];
   if (entity !== undefined) return entity === ENTITY.history;
   // No image: tell by the key, so a misconfigured stream fails history loudly, not silently.
-  const sortKey = record.dynamodb?.Keys?.[SORT_KEY]?.S;
-  return sortKey === undefined ? undefined : sortKey.startsWith('HISTORY#');
+  const sortKey = record.keys[SORT_KEY];
+  return typeof sortKey === 'string' ? sortKey.startsWith('HISTORY#') : undefined;
 }
 
-export function dispositionOf(record: DynamoDBRecord): RecordDisposition {
-  const sequenceNumber = record.dynamodb?.SequenceNumber;
-  if (record.eventName !== 'INSERT')
+export function dispositionOf(record: StreamRecord): RecordDisposition {
+  const { sequenceNumber } = record;
+  if (record.eventName !== EVENT_RECORD.eventName)
     return { action: 'skip', reason: `${record.eventName ?? 'unknown'} record` };
+  if (record.imageError !== undefined) {
+    return {
+      action: 'reject',
+      error: new InvalidHistoryRecordError(sequenceNumber, [record.imageError]),
+    };
+  }
   const history = isHistoryItem(record);
   if (history === false) return { action: 'skip', reason: 'not a history item' };
-  const image = record.dynamodb?.NewImage;
-  if (history === undefined || image === undefined) {
+  const item = record.newImage;
+  if (history === undefined || item === undefined) {
     return {
       action: 'reject',
       error: new InvalidHistoryRecordError(sequenceNumber, [
         'the record carries no NewImage: the stream view type must include new images',
       ]),
-    };
-  }
-  let item: Record<string, unknown>;
-  try {
-    item = decodeImage(image);
-  } catch (error) {
-    return {
-      action: 'reject',
-      error: new InvalidHistoryRecordError(sequenceNumber, [String(error)]),
     };
   }
   const parsed = paymentSessionEventDetailSchema.safeParse(

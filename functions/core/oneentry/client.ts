@@ -1,3 +1,4 @@
+import { fullJitter } from '../backoff';
 import type { PaymentSession } from '../model';
 import {
   OneEntryAuthError,
@@ -195,7 +196,13 @@ export class OneEntryClient {
             ? parseRetryAfter(caught.headers.get('retry-after'))
             : undefined;
         if (retryAfter !== undefined && retryAfter > this.maxRetryAfterMs) throw error;
-        const delay = retryAfter ?? this.backoff(attempt);
+        const delay =
+          retryAfter ??
+          fullJitter(attempt, {
+            baseDelayMs: this.baseDelayMs,
+            maxDelayMs: this.maxDelayMs,
+            random: this.random,
+          });
         if (options.deadlineAt !== undefined && Date.now() + delay >= options.deadlineAt) {
           throw error;
         }
@@ -208,11 +215,6 @@ export class OneEntryClient {
         await sleep(delay, signal);
       }
     }
-  }
-
-  /** Full jitter: uniform in [0, min(maxDelay, base * 2^(attempt-1))]. */
-  private backoff(attempt: number): number {
-    return this.random() * Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** (attempt - 1));
   }
 }
 

@@ -1,0 +1,14 @@
+/**
+ * The HTTP API's routes, defined once: the stack's API Gateway routes and the local runtime's
+ * router are both built from these, so the two answer the same methods on the same paths.
+ */
+export const ROUTES = {
+  /** The shop's signed webhook. */
+  webhook: { method: 'POST', path: '/webhooks/payment-sessions' },
+  /** An order's audit trail (IAM-authorized in AWS). */
+  history: { method: 'GET', path: '/orders/{orderId}' },
+} as const;
+
+/** `METHOD /path`, the route key API Gateway (and the local router) match on. */
+export const routeKey = (route: { method: string; path: string }) =>
+  `${route.method} ${route.path}`;
