@@ -14,10 +14,10 @@ import type {
 import { storeFromEnvironment } from '../core/environment';
 import { InvalidOrderIdError } from '../core/errors';
 import { OrderNotFoundError } from '../core/history/errors';
-import { PROBLEM_TYPE } from '../core/history/problem';
 import { type OrderReader, parseOrderId, readOrderHistory } from '../core/history/view';
 import { jsonAnswer, problemAnswer } from '../core/http-answers';
 import { createLogger, HANDLER_LOG_CONTEXT } from '../core/observability';
+import { PROBLEM_TYPES } from '../core/problem-types';
 
 export interface HistoryDeps {
   store: OrderReader;
@@ -32,7 +32,7 @@ async function respond(event: APIGatewayProxyEventV2, store: OrderReader): Promi
   if (method !== 'GET' && method !== 'HEAD') {
     return problemAnswer(
       {
-        type: PROBLEM_TYPE.methodNotAllowed,
+        type: PROBLEM_TYPES.methodNotAllowed,
         title: 'Method not allowed',
         status: 405,
         detail: `${method} is not supported here; use GET`,
@@ -47,7 +47,7 @@ async function respond(event: APIGatewayProxyEventV2, store: OrderReader): Promi
   } catch (error) {
     if (error instanceof InvalidOrderIdError) {
       return problemAnswer({
-        type: PROBLEM_TYPE.invalidOrderId,
+        type: PROBLEM_TYPES.invalidOrderId,
         title: 'Invalid order id',
         status: 400,
         detail: error.message,
@@ -56,7 +56,7 @@ async function respond(event: APIGatewayProxyEventV2, store: OrderReader): Promi
     }
     if (error instanceof OrderNotFoundError) {
       return problemAnswer({
-        type: PROBLEM_TYPE.orderNotFound,
+        type: PROBLEM_TYPES.orderNotFound,
         title: 'Order not found',
         status: 404,
         detail: `${error.message.charAt(0).toUpperCase()}${error.message.slice(1)}.`,
@@ -93,7 +93,7 @@ export function createHistoryHandler({ store, logger }: HistoryDeps) {
         error: error as Error,
       });
       return problemAnswer({
-        type: PROBLEM_TYPE.internal,
+        type: PROBLEM_TYPES.internal,
         title: 'Internal error',
         status: 500,
         detail: 'The history could not be read; try again later.',

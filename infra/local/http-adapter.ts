@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import { type HttpAnswer, problemAnswer } from '../../functions/core/http-answers';
+import { PROBLEM_TYPES } from '../../functions/core/problem-types';
 
 export type HttpHandler = (
   event: APIGatewayProxyEventV2,
@@ -44,14 +45,6 @@ export const DEFAULT_HTTP_LIMITS: HttpLimits = {
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 30_000,
 };
-
-const PROBLEM = 'tag:payment-session-watch,2025:problems/';
-export const ADAPTER_PROBLEM_TYPE = {
-  badRequest: `${PROBLEM}bad-request`,
-  uriTooLong: `${PROBLEM}uri-too-long`,
-  payloadTooLarge: `${PROBLEM}payload-too-large`,
-  internal: `${PROBLEM}internal-error`,
-} as const;
 
 /** The request cannot be turned into an event (e.g. malformed percent-encoding). */
 export class MalformedRequestError extends Error {
@@ -207,7 +200,7 @@ export function createHttpAdapter(options: HttpAdapterOptions): Server {
           response,
           problem(
             500,
-            ADAPTER_PROBLEM_TYPE.internal,
+            PROBLEM_TYPES.internal,
             'Internal error',
             'The request failed; try again later.',
           ),
@@ -248,7 +241,7 @@ async function serve(
       response,
       problem(
         414,
-        ADAPTER_PROBLEM_TYPE.uriTooLong,
+        PROBLEM_TYPES.uriTooLong,
         'URI too long',
         `The request target is over ${limits.maxUrlLength} characters.`,
       ),
@@ -263,10 +256,7 @@ async function serve(
   } catch (error) {
     if (!(error instanceof MalformedRequestError)) throw error;
     request.resume();
-    return answer(
-      response,
-      problem(400, ADAPTER_PROBLEM_TYPE.badRequest, 'Bad request', error.message),
-    );
+    return answer(response, problem(400, PROBLEM_TYPES.badRequest, 'Bad request', error.message));
   }
   if (!matched) {
     request.resume();
@@ -280,7 +270,7 @@ async function serve(
       response,
       problem(
         413,
-        ADAPTER_PROBLEM_TYPE.payloadTooLarge,
+        PROBLEM_TYPES.payloadTooLarge,
         'Payload too large',
         `The body is over ${limits.maxBodyBytes} bytes.`,
         path,

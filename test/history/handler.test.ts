@@ -1,7 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { PROBLEM_TYPE } from '../../functions/core/history/problem';
+import { PROBLEM_TYPES as PROBLEM_TYPE } from '../../functions/core/problem-types';
 import { SessionStore } from '../../functions/core/store';
 import { createHistoryHandler } from '../../functions/history/handler';
 import { lambdaContext } from '../../infra/local/lambda-context';

@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jsonAnswer } from '../../functions/core/http-answers';
-import { ADAPTER_PROBLEM_TYPE, createHttpAdapter } from '../../infra/local/http-adapter';
+import { PROBLEM_TYPES } from '../../functions/core/problem-types';
+import { createHttpAdapter } from '../../infra/local/http-adapter';
 import { lambdaContext } from '../../infra/local/lambda-context';
 
 let server: Server;
@@ -80,9 +81,7 @@ describe('the local HTTP adapter', () => {
       const answer = await fetch(`${base}${path}`);
       expect(answer.status).toBe(400);
       expect(answer.headers.get('content-type')).toBe('application/problem+json');
-      expect(((await answer.json()) as { type: string }).type).toBe(
-        ADAPTER_PROBLEM_TYPE.badRequest,
-      );
+      expect(((await answer.json()) as { type: string }).type).toBe(PROBLEM_TYPES.badRequest);
     }
     await stillServing();
   });
@@ -93,7 +92,7 @@ describe('the local HTTP adapter', () => {
     expect(answer.status).toBe(500);
     expect(answer.headers.get('content-type')).toBe('application/problem+json');
     const body = (await answer.json()) as { type: string; detail: string };
-    expect(body.type).toBe(ADAPTER_PROBLEM_TYPE.internal);
+    expect(body.type).toBe(PROBLEM_TYPES.internal);
     expect(body.detail).not.toContain('handler broke');
     expect(errors.length).toBe(before + 1);
     await stillServing();
