@@ -28,6 +28,8 @@ export async function startLocalOneEntry(options: {
   dataDir: string;
   store: SessionStore;
   demoResolveAfterMs?: { completed: number; cancelled: number };
+  /** Scales the demo's timeline; see `DEMO_PACE`. */
+  demoPace?: number;
 }): Promise<LocalOneEntry> {
   const url = options.env.ONEENTRY_URL?.trim();
   if (url) return { mode: 'real', url, env: {}, newDemoOrders: [], stop: async () => {} };
@@ -40,7 +42,10 @@ export async function startLocalOneEntry(options: {
     const { orderIds } = JSON.parse(readFileSync(demoFile, 'utf8')) as { orderIds: number[] };
     await restoreOrders(sim, options.store, orderIds);
   } else {
-    const demo = seedDemo(sim, { resolveAfterMs: options.demoResolveAfterMs });
+    const demo = seedDemo(sim, {
+      resolveAfterMs: options.demoResolveAfterMs,
+      pace: options.demoPace,
+    });
     stopDemo = demo.stop;
     newDemoOrders = demo.orderIds;
     // Every demo order, the one left for discovery included, is rebuilt on a restart.

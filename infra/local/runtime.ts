@@ -104,7 +104,13 @@ export async function startRuntime({
     // Only this process tree polls this table: a lease left by a killed run is stale.
     await new LeaseStore(documentClient, tableName).breakLease(POLLER_LEASE);
 
-    const oneEntry = await startLocalOneEntry({ env, dataDir, store, demoResolveAfterMs });
+    const oneEntry = await startLocalOneEntry({
+      env,
+      dataDir,
+      store,
+      demoResolveAfterMs,
+      demoPace: settings.DEMO_PACE,
+    });
     stack.push(oneEntry.stop);
 
     const secretFromEnv = Boolean(env.WEBHOOK_SECRET?.trim());

@@ -15,6 +15,8 @@ export const localSettingsSchema = z.object({
   POLL_INTERVAL_SECONDS: z.coerce.number().positive().max(3600).default(10),
   /** Seconds between discovery sweeps (`discoveryRate` in AWS); 0 turns discovery off. Default 60. */
   DISCOVERY_INTERVAL_SECONDS: z.coerce.number().min(0).max(86_400).default(60),
+  /** Scales the demo's timeline (0.2: five times faster). Default 1: the first minute as shown. */
+  DEMO_PACE: z.coerce.number().positive().max(10).default(1),
 });
 
 export type LocalSettings = z.output<typeof localSettingsSchema>;

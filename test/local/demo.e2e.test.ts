@@ -25,7 +25,10 @@ describe('npm start with no settings', () => {
       DATA_DIR: dataDir,
       ONEENTRY_URL: '',
       WEBHOOK_SECRET: '',
-      DISCOVERY_INTERVAL_SECONDS: '5',
+      DISCOVERY_INTERVAL_SECONDS: '2',
+      POLL_INTERVAL_SECONDS: '2',
+      // The demo's timeline at half its length: the same story, told faster.
+      DEMO_PACE: '0.5',
     };
     running = await startLocalRuntime(env);
     expect(running.output()).toContain('built-in simulator, demo data');
