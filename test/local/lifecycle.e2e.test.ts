@@ -27,7 +27,14 @@ afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 const LEFTOVERS = ['dynamodb.pid', 'runtime.json', 'runtime.lock'];
 
 async function env() {
-  return { PORT: String(await freePort()), DATA_DIR: dataDir, POLL_INTERVAL_SECONDS: '1' };
+  // The demo's own timeline held still (its changes would come 10 times later than usual), so
+  // what this test republishes is all that happens to the demo orders meanwhile.
+  return {
+    PORT: String(await freePort()),
+    DATA_DIR: dataDir,
+    POLL_INTERVAL_SECONDS: '1',
+    DEMO_PACE: '10',
+  };
 }
 
 describe('npm start on a data dir', () => {
