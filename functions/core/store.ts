@@ -24,6 +24,7 @@ import type {
 } from './model';
 import type { StatusModel } from './status';
 import {
+  changedAtOf,
   DUE_INDEX,
   DUE_INDEX_PARTITION_KEY,
   DUE_INDEX_SORT_KEY,
@@ -35,6 +36,9 @@ import {
   HISTORY_INDEX_SORT_KEY,
   historyIndexKeys,
   historySortKey,
+  ORDER_INDEX_PARTITION_KEY,
+  ORDER_INDEX_SORT_KEY,
+  orderIndexKeys,
   orderKey,
   PARTITION_KEY,
   SORT_KEY,
@@ -111,6 +115,8 @@ const ITEM_KEYS = [
   DUE_INDEX_SORT_KEY,
   HISTORY_INDEX_PARTITION_KEY,
   HISTORY_INDEX_SORT_KEY,
+  ORDER_INDEX_PARTITION_KEY,
+  ORDER_INDEX_SORT_KEY,
 ];
 
 function strip<T>(item: Record<string, unknown>): T {
@@ -118,6 +124,9 @@ function strip<T>(item: Record<string, unknown>): T {
   for (const key of ITEM_KEYS) delete copy[key];
   return copy as T;
 }
+
+/** An order item as read from the table or an index, without the table's own attributes. */
+export const orderStateOf = (item: Record<string, unknown>) => strip<OrderState>(item);
 
 function isConflict(error: unknown): boolean {
   if (error instanceof ConditionalCheckFailedException) return true;
@@ -153,6 +162,8 @@ export class SessionStore {
   ): Promise<TrackResult> {
     const trackedSince = now.toISOString();
     const due = this.dueIndexKeys(orderId, trackedSince);
+    // A new tracking period is the order's newest change.
+    const changed = orderIndexKeys(orderId, 'tracking', trackedSince);
     try {
       const result = await this.client.send(
         new UpdateCommand({
@@ -163,8 +174,10 @@ export class SessionStore {
             'SET #entity = :entity, orderId = :orderId, #state = :tracking, trackedSince = :since, ' +
             '#dueShard = :shard, #dueKey = :dueKey, #sessions = if_not_exists(#sessions, :empty), ' +
             '#version = if_not_exists(#version, :zero) + :one, createdAt = if_not_exists(createdAt, :since), ' +
-            '#source = :source',
+            '#source = :source, #changeBucket = :changeBucket, #changeKey = :changeKey',
           ExpressionAttributeNames: {
+            '#changeBucket': ORDER_INDEX_PARTITION_KEY,
+            '#changeKey': ORDER_INDEX_SORT_KEY,
             '#pk': PARTITION_KEY,
             '#entity': ENTITY_ATTRIBUTE,
             '#state': 'state',
@@ -176,6 +189,8 @@ export class SessionStore {
           },
           ExpressionAttributeValues: {
             ':source': source,
+            ':changeBucket': changed[ORDER_INDEX_PARTITION_KEY],
+            ':changeKey': changed[ORDER_INDEX_SORT_KEY],
             ':entity': ENTITY.order,
             ':orderId': orderId,
             ':tracking': 'tracking',
@@ -348,6 +363,17 @@ export class SessionStore {
         update.remove(DUE_INDEX_PARTITION_KEY).remove(DUE_INDEX_SORT_KEY);
       }
     }
+    if (transitions.length > 0 || state !== order.state) {
+      const changedAt = changedAtOf({
+        trackedSince: state !== order.state && state === 'tracking' ? at : order.trackedSince,
+        lastChangedAt: transitions.length > 0 ? at : order.lastChangedAt,
+      });
+      for (const [attribute, value] of Object.entries(
+        orderIndexKeys(order.orderId, state, changedAt),
+      )) {
+        update.set(attribute, value);
+      }
+    }
     await this.transact(
       order.orderId,
       [
@@ -386,6 +412,7 @@ export class SessionStore {
       eventId: eventIdFor(order.orderId, 'expired', seq),
       pendingSessionIds,
     };
+    const changed = orderIndexKeys(order.orderId, 'expired', at);
     try {
       await this.transact(
         order.orderId,
@@ -396,8 +423,11 @@ export class SessionStore {
               Key: orderKey(order.orderId),
               ConditionExpression: '#version = :expected AND #state = :tracking',
               UpdateExpression:
-                'SET #version = :next, #state = :expired, lastChangedAt = :at REMOVE #dueShard, #dueKey',
+                'SET #version = :next, #state = :expired, lastChangedAt = :at, ' +
+                '#changeBucket = :changeBucket, #changeKey = :changeKey REMOVE #dueShard, #dueKey',
               ExpressionAttributeNames: {
+                '#changeBucket': ORDER_INDEX_PARTITION_KEY,
+                '#changeKey': ORDER_INDEX_SORT_KEY,
                 '#version': 'version',
                 '#state': 'state',
                 '#dueShard': DUE_INDEX_PARTITION_KEY,
@@ -409,6 +439,8 @@ export class SessionStore {
                 ':tracking': 'tracking',
                 ':expired': 'expired',
                 ':at': at,
+                ':changeBucket': changed[ORDER_INDEX_PARTITION_KEY],
+                ':changeKey': changed[ORDER_INDEX_SORT_KEY],
               },
             },
           },

@@ -22,12 +22,30 @@
  * see `oneentry/credential-store.ts`. The stream filter passes history items only, so it never
  * reaches the publisher.
  *
- * Indexes (both sparse: only the items that carry their keys are in them):
+ * Indexes (all sparse: only the items that carry their keys are in them):
  *
  * | index             | partition key                                  | sort key                                         | holds                       |
  * |-------------------|------------------------------------------------|--------------------------------------------------|-----------------------------|
  * | `due`             | `dueShard` = `TRACKING#<orderId % DUE_SHARDS>`  | `dueKey` = `<trackedSince>#<orderId>`             | orders being tracked        |
  * | `history-by-time` | `historyBucket` = `HISTORY#<yyyy-mm-ddThh>#<orderId % 4>` | `historyKey` = `<observedAt>#<orderId>#<session>#<seq>` | every history entry (ALL) |
+ *
+ * | `orders-by-change` | `changeBucket` = `ORDERS#<state>#<yyyy-mm-dd>#<orderId % 8>` | `changeKey` = `<changedAt>#<orderId>` | every order item (ALL) |
+ *
+ * `orders-by-change` answers "orders in a state, newest change first, within a time range"
+ * (`GET /orders`, `npm run history -- --state`). An order's `changedAt` is its last change: the
+ * later of its last transition (`lastChangedAt`) and the start of its tracking period
+ * (`trackedSince`). Every store write that changes the state or that instant rewrites both keys
+ * in the same conditional write, so the index can never disagree with the item for longer than
+ * GSI propagation. Day buckets bound each partition in time (a listing walks back day by day,
+ * newest first), and {@link ORDER_SHARDS} shards per state and day spread the day's writes: a
+ * busy day of resolved orders is {@link ORDER_SHARDS} partitions, not one (each takes ~1,000
+ * writes/s, so the index sustains ~8,000 state changes a second before it throttles; raise the
+ * constant, never lower it, if that is ever too little: readers query every shard). A day costs
+ * a listing {@link ORDER_SHARDS} small Queries per state, merged by `changeKey`. Order items
+ * written before the index existed carry no keys until their next change.
+ *
+ * Stuck orders ("tracking since before T") come from the `due` index (keys below `T`), whose
+ * items are then read whole by key: it already holds exactly the tracked orders, by age.
  *
  * `history-by-time` answers "history entries in a time range, in time order" (`npm run
  * republish -- --from/--to`, and any audit by time) without a Scan: one Query per hour and
@@ -52,6 +70,14 @@ export const HISTORY_INDEX_SORT_KEY = 'historyKey';
 export const HISTORY_SHARDS = 4;
 /** Characters of an ISO-8601 timestamp that name its hour (`2025-01-31T09`). */
 const HOUR_PREFIX_LENGTH = 13;
+export const ORDER_INDEX = 'orders-by-change';
+export const ORDER_INDEX_PARTITION_KEY = 'changeBucket';
+export const ORDER_INDEX_SORT_KEY = 'changeKey';
+/** Partitions each state's day of order changes is spread over, by order id. Fixed: readers query each. */
+export const ORDER_SHARDS = 8;
+/** Characters of an ISO-8601 timestamp that name its day (`2025-01-31`). */
+const DAY_PREFIX_LENGTH = 10;
+const DAY_MS = 86_400_000;
 
 /** Epoch seconds; DynamoDB's TTL deletes leases and webhook receipts after it passes. */
 export const TTL_ATTRIBUTE = 'expiresAt';
@@ -121,6 +147,56 @@ export function historyBucketsBetween(from: Date, to: Date): string[][] {
   return hours;
 }
 
+const orderBucketName = (state: string, day: string, shard: number) =>
+  `ORDERS#${state}#${day}#${shard}`;
+
+/** An order's last change: the later of its last transition and the start of its tracking period. */
+export function changedAtOf(order: { trackedSince: string; lastChangedAt?: string | undefined }) {
+  return order.lastChangedAt !== undefined && order.lastChangedAt > order.trackedSince
+    ? order.lastChangedAt
+    : order.trackedSince;
+}
+
+/** The `orders-by-change` keys of an order in `state` whose last change was at `changedAt`. */
+export function orderIndexKeys(
+  orderId: number,
+  state: string,
+  changedAt: string,
+): Record<string, string> {
+  return {
+    [ORDER_INDEX_PARTITION_KEY]: orderBucketName(
+      state,
+      changedAt.slice(0, DAY_PREFIX_LENGTH),
+      orderId % ORDER_SHARDS,
+    ),
+    [ORDER_INDEX_SORT_KEY]: `${changedAt}#${String(orderId).padStart(16, '0')}`,
+  };
+}
+
+/**
+ * The `orders-by-change` partitions of `states` from the day of `newest` back to the day of
+ * `oldest`, newest day first; each day's partitions (every state and shard) together.
+ */
+export function orderBucketsBetween(
+  states: readonly string[],
+  oldest: Date,
+  newest: Date,
+): { day: string; partitions: string[] }[] {
+  const days: { day: string; partitions: string[] }[] = [];
+  const first = new Date(oldest);
+  first.setUTCHours(0, 0, 0, 0);
+  for (let day = new Date(newest).setUTCHours(0, 0, 0, 0); day >= first.getTime(); day -= DAY_MS) {
+    const name = new Date(day).toISOString().slice(0, DAY_PREFIX_LENGTH);
+    days.push({
+      day: name,
+      partitions: states.flatMap((state) =>
+        Array.from({ length: ORDER_SHARDS }, (_, shard) => orderBucketName(state, name, shard)),
+      ),
+    });
+  }
+  return days;
+}
+
 export const leaseKey = (name: string) => ({
   [PARTITION_KEY]: `LEASE#${name}`,
   [SORT_KEY]: 'LEASE',
@@ -161,6 +237,8 @@ export function createTableInput(tableName: string): CreateTableCommandInput {
       { AttributeName: DUE_INDEX_SORT_KEY, AttributeType: 'S' },
       { AttributeName: HISTORY_INDEX_PARTITION_KEY, AttributeType: 'S' },
       { AttributeName: HISTORY_INDEX_SORT_KEY, AttributeType: 'S' },
+      { AttributeName: ORDER_INDEX_PARTITION_KEY, AttributeType: 'S' },
+      { AttributeName: ORDER_INDEX_SORT_KEY, AttributeType: 'S' },
     ],
     KeySchema: [
       { AttributeName: PARTITION_KEY, KeyType: 'HASH' },
@@ -183,6 +261,14 @@ export function createTableInput(tableName: string): CreateTableCommandInput {
         KeySchema: [
           { AttributeName: HISTORY_INDEX_PARTITION_KEY, KeyType: 'HASH' },
           { AttributeName: HISTORY_INDEX_SORT_KEY, KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      },
+      {
+        IndexName: ORDER_INDEX,
+        KeySchema: [
+          { AttributeName: ORDER_INDEX_PARTITION_KEY, KeyType: 'HASH' },
+          { AttributeName: ORDER_INDEX_SORT_KEY, KeyType: 'RANGE' },
         ],
         Projection: { ProjectionType: 'ALL' },
       },

@@ -17,6 +17,9 @@ import {
   HISTORY_INDEX,
   HISTORY_INDEX_PARTITION_KEY,
   HISTORY_INDEX_SORT_KEY,
+  ORDER_INDEX,
+  ORDER_INDEX_PARTITION_KEY,
+  ORDER_INDEX_SORT_KEY,
   PARTITION_KEY,
   SORT_KEY,
   TTL_ATTRIBUTE,
@@ -72,6 +75,12 @@ export class SessionTable extends Table {
       indexName: HISTORY_INDEX,
       partitionKey: { name: HISTORY_INDEX_PARTITION_KEY, type: AttributeType.STRING },
       sortKey: { name: HISTORY_INDEX_SORT_KEY, type: AttributeType.STRING },
+      projectionType: ProjectionType.ALL,
+    });
+    this.addGlobalSecondaryIndex({
+      indexName: ORDER_INDEX,
+      partitionKey: { name: ORDER_INDEX_PARTITION_KEY, type: AttributeType.STRING },
+      sortKey: { name: ORDER_INDEX_SORT_KEY, type: AttributeType.STRING },
       projectionType: ProjectionType.ALL,
     });
   }

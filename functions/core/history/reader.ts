@@ -17,6 +17,7 @@ import {
   PARTITION_KEY,
   SORT_KEY,
 } from '../table';
+import { mergeBy } from './merge';
 
 /** `from` is after `to`, or one of them is not a date. */
 export class InvalidTimeRangeError extends Error {
@@ -51,7 +52,8 @@ const INTERNAL_ATTRIBUTES = [
   HISTORY_INDEX_SORT_KEY,
 ];
 
-function toEntry(item: Item): HistoryEntry {
+/** A history item without the table's own attributes. */
+export function toEntry(item: Item): HistoryEntry {
   const entry = { ...item };
   for (const name of INTERNAL_ATTRIBUTES) delete entry[name];
   return entry as unknown as HistoryEntry;
@@ -67,6 +69,32 @@ export function timeRange(from: string, to: string): { from: Date; to: Date } {
     throw new InvalidTimeRangeError(`--to ${JSON.stringify(to)} is not a date`);
   if (start > end) throw new InvalidTimeRangeError(`--from ${from} is after --to ${to}`);
   return { from: start, to: end };
+}
+
+/** The filter expression that keeps only entries of `kinds` and `statuses` (undefined: keep all). */
+export function entryFilter(
+  range: Pick<TimeRange, 'kinds' | 'statuses'>,
+):
+  | { expression: string; names: Record<string, string>; values: Record<string, unknown> }
+  | undefined {
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = {};
+  const filters: string[] = [];
+  if (range.kinds?.length) {
+    names['#kind'] = 'kind';
+    filters.push(`#kind IN (${range.kinds.map((_, i) => `:kind${i}`).join(', ')})`);
+    range.kinds.forEach((kind, i) => {
+      values[`:kind${i}`] = kind;
+    });
+  }
+  if (range.statuses?.length) {
+    names['#status'] = 'status';
+    filters.push(`#status IN (${range.statuses.map((_, i) => `:status${i}`).join(', ')})`);
+    range.statuses.forEach((status, i) => {
+      values[`:status${i}`] = status;
+    });
+  }
+  return filters.length > 0 ? { expression: filters.join(' AND '), names, values } : undefined;
 }
 
 export class HistoryReader {
@@ -112,36 +140,24 @@ export class HistoryReader {
    * queried side by side and merged by their sort key (which starts with `observedAt`).
    */
   async *inRange(range: TimeRange): AsyncGenerator<HistoryEntry> {
+    const filter = entryFilter(range);
     const names: Record<string, string> = {
       '#bucket': HISTORY_INDEX_PARTITION_KEY,
       '#key': HISTORY_INDEX_SORT_KEY,
+      ...filter?.names,
     };
     const values: Record<string, unknown> = {
       ':from': range.from.toISOString(),
       // Every key of an entry observed at `to` sorts before this one.
       ':to': `${range.to.toISOString()}#~`,
+      ...filter?.values,
     };
-    const filters: string[] = [];
-    if (range.kinds?.length) {
-      names['#kind'] = 'kind';
-      filters.push(`#kind IN (${range.kinds.map((_, i) => `:kind${i}`).join(', ')})`);
-      range.kinds.forEach((kind, i) => {
-        values[`:kind${i}`] = kind;
-      });
-    }
-    if (range.statuses?.length) {
-      names['#status'] = 'status';
-      filters.push(`#status IN (${range.statuses.map((_, i) => `:status${i}`).join(', ')})`);
-      range.statuses.forEach((status, i) => {
-        values[`:status${i}`] = status;
-      });
-    }
     for (const shards of historyBucketsBetween(range.from, range.to)) {
       const streams = shards.map((bucket) =>
         this.pages({
           IndexName: HISTORY_INDEX,
           KeyConditionExpression: '#bucket = :bucket AND #key BETWEEN :from AND :to',
-          ...(filters.length > 0 ? { FilterExpression: filters.join(' AND ') } : {}),
+          ...(filter ? { FilterExpression: filter.expression } : {}),
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: { ...values, ':bucket': bucket },
         })[Symbol.asyncIterator](),
@@ -167,26 +183,5 @@ export class HistoryReader {
       yield* page.Items ?? [];
       start = page.LastEvaluatedKey;
     } while (start);
-  }
-}
-
-/** Merges iterators that are each sorted by `keyOf` into one sorted sequence, lazily. */
-async function* mergeBy<T>(
-  iterators: AsyncIterator<T>[],
-  keyOf: (item: T) => string,
-): AsyncGenerator<T> {
-  const heads = await Promise.all(iterators.map((iterator) => iterator.next()));
-  for (;;) {
-    let smallest = -1;
-    heads.forEach((head, index) => {
-      if (head.done) return;
-      const current = heads[smallest];
-      if (smallest < 0 || (current && !current.done && keyOf(head.value) < keyOf(current.value)))
-        smallest = index;
-    });
-    if (smallest < 0) return;
-    const head = heads[smallest] as IteratorResult<T> & { done: false };
-    yield head.value;
-    heads[smallest] = await (iterators[smallest] as AsyncIterator<T>).next();
   }
 }

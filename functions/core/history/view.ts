@@ -3,7 +3,13 @@
  * first. Shared by the HTTP handler and the CLI, so both always show the same thing.
  */
 import { InvalidOrderIdError } from '../errors';
-import type { HistoryKind, TrackingSource, TrackingState } from '../model';
+import type {
+  HistoryEntry,
+  HistoryKind,
+  OrderState,
+  TrackingSource,
+  TrackingState,
+} from '../model';
 import type { OrderRecord } from '../store';
 import { OrderNotFoundError } from './errors';
 
@@ -37,6 +43,14 @@ export interface HistoryItemView {
   pendingSessionIds?: number[];
 }
 
+/** An order as the listings show it: the order view without its history. */
+export type OrderView = Omit<OrderHistoryView, 'history'>;
+
+/** A history entry as the transition listing shows it: the entry's view plus its order. */
+export interface TransitionView extends HistoryItemView {
+  orderId: number;
+}
+
 export interface OrderHistoryView {
   orderId: number;
   state: TrackingState;
@@ -64,7 +78,7 @@ export function parseOrderId(raw: unknown): number {
   return orderId;
 }
 
-export function toOrderHistoryView({ order, history }: OrderRecord): OrderHistoryView {
+export function toOrderView(order: OrderState): OrderView {
   const sessions = Object.entries(order.sessions)
     .map(
       ([sessionId, snapshot]): SessionView => ({
@@ -90,20 +104,29 @@ export function toOrderHistoryView({ order, history }: OrderRecord): OrderHistor
     source: order.source ?? 'webhook',
     lastChangedAt: order.lastChangedAt ?? null,
     sessions,
-    history: history.map(
-      (entry): HistoryItemView => ({
-        observedAt: entry.observedAt,
-        sessionId: entry.sessionId,
-        kind: entry.kind,
-        previousStatus: entry.previousStatus,
-        status: entry.status,
-        resolved: entry.resolved,
-        seq: entry.seq,
-        eventId: entry.eventId,
-        ...(entry.kind === 'expired' ? { pendingSessionIds: entry.pendingSessionIds ?? [] } : {}),
-      }),
-    ),
   };
+}
+
+export function toHistoryItemView(entry: HistoryEntry): HistoryItemView {
+  return {
+    observedAt: entry.observedAt,
+    sessionId: entry.sessionId,
+    kind: entry.kind,
+    previousStatus: entry.previousStatus,
+    status: entry.status,
+    resolved: entry.resolved,
+    seq: entry.seq,
+    eventId: entry.eventId,
+    ...(entry.kind === 'expired' ? { pendingSessionIds: entry.pendingSessionIds ?? [] } : {}),
+  };
+}
+
+export function toTransitionView(entry: HistoryEntry): TransitionView {
+  return { orderId: entry.orderId, ...toHistoryItemView(entry) };
+}
+
+export function toOrderHistoryView({ order, history }: OrderRecord): OrderHistoryView {
+  return { ...toOrderView(order), history: history.map(toHistoryItemView) };
 }
 
 /** The view of `orderId`; throws `OrderNotFoundError` when the table does not know it. */
