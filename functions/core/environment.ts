@@ -15,6 +15,7 @@ import { loadOneEntryCredentials } from './credentials';
 import { CheckpointStore } from './discovery/checkpoint';
 import { DiscoverySweep } from './discovery/sweep';
 import { createDocumentClient } from './dynamo';
+import { AuditQueries } from './history/audit';
 import { LeaseStore } from './lease';
 import { OneEntryAuthApi } from './oneentry/auth-api';
 import { OneEntryClient } from './oneentry/client';
@@ -46,9 +47,21 @@ function tableFromEnvironment(env: Env): TableParts {
   return { documentClient, tableName: table.TABLE_NAME, store };
 }
 
-/** The table side alone (what the history function needs). */
+/** The table side alone. */
 export function storeFromEnvironment(env: Env = process.env): SessionStore {
   return tableFromEnvironment(env).store;
+}
+
+/** What the history function needs: the store for one order, the audit listings for many. */
+export function historyFromEnvironment(env: Env = process.env): {
+  store: SessionStore;
+  audit: AuditQueries;
+} {
+  const { documentClient, tableName, store } = tableFromEnvironment(env);
+  return {
+    store,
+    audit: new AuditQueries({ client: documentClient, tableName, dueShards: store.dueShards }),
+  };
 }
 
 export interface TrackerParts {

@@ -16,6 +16,12 @@ export interface FieldProblem {
   detail: string;
 }
 
+/** One invalid query parameter, named (its value is never echoed). */
+export interface ParameterProblem {
+  parameter: string;
+  detail: string;
+}
+
 export interface Problem {
   type: string;
   title: string;
@@ -23,7 +29,7 @@ export interface Problem {
   detail?: string;
   /** The request path the problem is about. */
   instance?: string;
-  errors?: FieldProblem[];
+  errors?: (FieldProblem | ParameterProblem)[];
   /** RFC 9457 extension members, e.g. the `orderId` that was not found. */
   [extension: string]: unknown;
 }

@@ -22,6 +22,7 @@ export const PROBLEM_TYPES = {
   // The history API.
   invalidOrderId: tag('invalid-order-id'),
   orderNotFound: tag('order-not-found'),
+  invalidParameters: tag('invalid-parameters'),
   // Our own failure.
   internal: tag('internal-error'),
 } as const;

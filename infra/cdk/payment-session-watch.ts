@@ -41,7 +41,7 @@ import { WatchFunction } from './watch-function';
 /** Powertools log levels. */
 export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 
-export { HISTORY_PATH, WEBHOOK_PATH } from './watch-api';
+export { HISTORY_PATH, LISTING_PATHS, WEBHOOK_PATH } from './watch-api';
 
 /** Properties of {@link PaymentSessionWatch}. */
 export interface PaymentSessionWatchProps {
@@ -683,7 +683,7 @@ export class PaymentSessionWatch extends Construct {
     return this.monitoring.customMetric('AuthFailures').with(props ?? {});
   }
 
-  /** Lets `grantee` read order histories through the API (`execute-api:Invoke` on the route). */
+  /** Lets `grantee` read the audit trail through the API: one order, and the listings (`execute-api:Invoke`). */
   grantReadHistory(grantee: IGrantable): Grant {
     return this.api.grantInvokeHistory(grantee);
   }
@@ -694,7 +694,7 @@ export class PaymentSessionWatch extends Construct {
     const index = `Resource::<${logicalIdOf(this.table)}.Arn>/index/*`;
     for (const fn of [poller, webhook, history, ...(discovery ? [discovery] : [])]) {
       acknowledgeOnPolicy(fn, `AwsSolutions-IAM5[${index}]`, [
-        "Table.grant*Data covers the table's indexes as <table>/index/*: the table's indexes are `due`, which the poller queries, and `history-by-time` (read by operators' `npm run republish`, not by the functions).",
+        "Table.grant*Data covers the table's indexes as <table>/index/*: the table's indexes are `due` (queried by the poller, and by the history function for stuck orders), `orders-by-change` and `history-by-time` (queried by the history function's audit listings and operators' CLIs).",
       ]);
     }
     acknowledgeOnPolicy(publisher, 'AwsSolutions-IAM5[Resource::*]', [

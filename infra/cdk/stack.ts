@@ -1,4 +1,4 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Fn, Stack, type StackProps } from 'aws-cdk-lib';
 import { EventBus } from 'aws-cdk-lib/aws-events';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
@@ -61,6 +61,11 @@ export class PaymentSessionWatchStack extends Stack {
       HistoryInvokeArn: {
         value: watch.api.historyInvokeArn,
         description: 'Grant execute-api:Invoke on this ARN to callers of the history route',
+      },
+      ListingInvokeArns: {
+        value: Fn.join(',', watch.api.listingInvokeArns),
+        description:
+          'Grant execute-api:Invoke on these ARNs to callers of the audit listings (GET /orders, GET /transitions)',
       },
       EventBusName: { value: watch.eventBus.eventBusName, description: 'Bus the events go to' },
       TableName: { value: watch.table.tableName, description: 'State and history table' },

@@ -19,13 +19,15 @@ import { ROUTES } from '../../functions/core/routes';
 export const WEBHOOK_PATH = ROUTES.webhook.path;
 /** Path of the history route. */
 export const HISTORY_PATH = ROUTES.history.path;
+/** Paths of the audit listings (orders by state or stuck; transitions in a range). */
+export const LISTING_PATHS = [ROUTES.orders.path, ROUTES.transitions.path] as const;
 
 /** Properties of {@link WatchApi}. */
 export interface WatchApiProps {
   /** Handles `POST /webhooks/payment-sessions`. */
   readonly webhook: IFunction;
 
-  /** Handles `GET /orders/{orderId}`. */
+  /** Handles `GET /orders/{orderId}` and the listings `GET /orders` and `GET /transitions`. */
   readonly history: IFunction;
 
   /**
@@ -62,6 +64,8 @@ export class WatchApi extends Construct {
   readonly webhookUrl: string;
   /** The `execute-api:Invoke` ARN of the history route, for IAM policies of its callers. */
   readonly historyInvokeArn: string;
+  /** The `execute-api:Invoke` ARNs of the audit listings (`GET /orders`, `GET /transitions`). */
+  readonly listingInvokeArns: string[];
 
   constructor(scope: Construct, id: string, props: WatchApiProps) {
     super(scope, id);
@@ -120,20 +124,30 @@ export class WatchApi extends Construct {
       HISTORY_PATH.replace('{orderId}', '*'),
       this.stage.stageName,
     );
-    this.httpApi.addRoutes({
-      path: HISTORY_PATH,
-      methods: [HttpMethod[ROUTES.history.method]],
-      integration: new HttpLambdaIntegration('HistoryIntegration', props.history),
-      authorizer: new HttpIamAuthorizer(),
-    });
+    this.listingInvokeArns = LISTING_PATHS.map((path) =>
+      this.httpApi.arnForExecuteApi(HttpMethod.GET, path, this.stage.stageName),
+    );
+    const history = new HttpLambdaIntegration('HistoryIntegration', props.history);
+    const authorizer = new HttpIamAuthorizer();
+    for (const route of [ROUTES.history, ROUTES.orders, ROUTES.transitions]) {
+      this.httpApi.addRoutes({
+        path: route.path,
+        methods: [HttpMethod[route.method]],
+        integration: history,
+        authorizer,
+      });
+    }
   }
 
-  /** Lets `grantee` call the history route (`GET /orders/{orderId}`), and nothing else. */
+  /**
+   * Lets `grantee` read the audit trail: the history route (`GET /orders/{orderId}`) and the
+   * listings (`GET /orders`, `GET /transitions`), and nothing else.
+   */
   grantInvokeHistory(grantee: IGrantable): Grant {
     return Grant.addToPrincipal({
       grantee,
       actions: ['execute-api:Invoke'],
-      resourceArns: [this.historyInvokeArn],
+      resourceArns: [this.historyInvokeArn, ...this.listingInvokeArns],
     });
   }
 }

@@ -1,14 +1,22 @@
 /**
- * `npm run history -- <orderId> [--json]`: prints an order's audit trail from the local table
- * (`DYNAMODB_ENDPOINT` set) or the deployed one (`TABLE_NAME` + `AWS_REGION`).
+ * `npm run history`: the audit trail from the local table (`DYNAMODB_ENDPOINT` set) or the
+ * deployed one (`TABLE_NAME` + `AWS_REGION`).
  *
- * Exit codes: 0 found; 1 not found or bad arguments; 2 configuration error, which includes a
- * table that cannot be read (wrong name, endpoint, region or credentials).
+ * - `history <orderId> [--json]`: one order, its sessions and its history.
+ * - `history --state <state> [--from T] [--to T]`: orders by state, newest change first.
+ * - `history --stuck <30m>`: orders still tracked since before that long ago, oldest first.
+ * - `history --transitions --from T [--to T] [--status s,…] [--kind k,…]`: history entries.
+ *
+ * Listings print a table, `--json` (the API's items) or `--csv` (RFC 4180), page by page, with
+ * `--limit N` rows at most. Exit codes: 0 found (a listing, even empty); 1 not found or bad
+ * arguments; 2 configuration error, which includes a table that cannot be read.
  */
+import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { readConfig, tableConfigSchema } from '../../functions/core/config';
+import { readConfig, tableConfigSchema, trackerConfigSchema } from '../../functions/core/config';
 import { createDocumentClient } from '../../functions/core/dynamo';
 import { ConfigError, InvalidOrderIdError } from '../../functions/core/errors';
+import { AuditQueries } from '../../functions/core/history/audit';
 import { OrderNotFoundError } from '../../functions/core/history/errors';
 import {
   type OrderReader,
@@ -17,16 +25,19 @@ import {
 } from '../../functions/core/history/view';
 import { SessionStore } from '../../functions/core/store';
 import { formatOrderHistory } from './history-format';
+import { type Listing, parseListing, UsageError, writeListing } from './history-listing';
 
 export const EXIT = { found: 0, notFound: 1, usage: 1, config: 2 } as const;
 
-export const USAGE = 'usage: history <orderId> [--json]';
+export const USAGE =
+  'usage: history <orderId> [--json] | history (--state <state> [--from T] [--to T] | --stuck <age> | --transitions --from T [--to T] [--status s,…] [--kind k,…]) [--limit N] [--json | --csv]';
 
 /** The table settings plus the region, which only the deployed table needs. */
 export const historyCliConfigSchema = tableConfigSchema
   .extend({
     /** Region of the deployed table. Required unless `DYNAMODB_ENDPOINT` is set. */
     AWS_REGION: z.string().min(1).optional(),
+    DUE_SHARDS: trackerConfigSchema.shape.DUE_SHARDS,
   })
   .refine((config) => config.DYNAMODB_ENDPOINT !== undefined || config.AWS_REGION !== undefined, {
     path: ['AWS_REGION'],
@@ -36,37 +47,61 @@ export const historyCliConfigSchema = tableConfigSchema
 export interface HistoryCommandIo {
   argv: readonly string[];
   env: Record<string, string | undefined>;
-  stdout: (text: string) => void;
+  /** May return a promise: a listing waits for it before the next page (backpressure). */
+  stdout: (text: string) => void | Promise<void>;
   stderr: (text: string) => void;
+  /** Show a progress line on stderr while a listing runs. Default false. */
+  progress?: boolean;
+  /** Rows per page a listing asks for. Default the API's maximum (tests page smaller). */
+  pageSize?: number;
   /** Injected by tests; by default built from `env`. */
   store?: OrderReader;
+  audit?: AuditQueries;
+  now?: () => Date;
 }
 
-interface Args {
-  orderId: number;
-  json: boolean;
-}
+type Args =
+  | { mode: 'order'; orderId: number; json: boolean }
+  | { mode: 'listing'; listing: Listing };
 
-function parseArgs(argv: readonly string[]): Args {
-  const json = argv.includes('--json');
-  const unknown = argv.filter(
-    (arg) => arg.startsWith('-') && arg !== '--json' && !/^-\d/.test(arg),
-  );
-  if (unknown.length > 0) throw new UsageError(`unknown option ${unknown[0]}`);
-  const positional = argv.filter((arg) => arg !== '--json' && !unknown.includes(arg));
-  if (positional.length !== 1) throw new UsageError('expected exactly one order id');
-  return { orderId: parseOrderId(positional[0]), json };
-}
+const OPTIONS = {
+  json: { type: 'boolean' },
+  csv: { type: 'boolean' },
+  state: { type: 'string' },
+  stuck: { type: 'string' },
+  transitions: { type: 'boolean' },
+  from: { type: 'string' },
+  to: { type: 'string' },
+  status: { type: 'string' },
+  kind: { type: 'string' },
+  limit: { type: 'string' },
+} as const;
 
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
+function parseCommandLine(argv: readonly string[], now: Date): Args {
+  let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>;
+  try {
+    parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError((error as Error).message.split('\n')[0] ?? 'bad arguments');
+  }
+  const { values, positionals } = parsed;
+  const listing = values.state !== undefined || values.stuck !== undefined || values.transitions;
+  if (!listing) {
+    if (values.csv || Object.keys(values).some((name) => name !== 'json')) {
+      throw new UsageError('an order id prints one order; --csv and filters are for listings');
+    }
+    if (positionals.length !== 1) throw new UsageError('expected exactly one order id');
+    return { mode: 'order', orderId: parseOrderId(positionals[0]), json: values.json ?? false };
+  }
+  if (positionals.length > 0) throw new UsageError('a listing takes no order id');
+  return { mode: 'listing', listing: parseListing(values, now) };
 }
 
 /** Runs the command and returns its exit code; every failure is one line on stderr. */
 export async function runHistoryCommand(io: HistoryCommandIo): Promise<number> {
   let args: Args;
   try {
-    args = parseArgs(io.argv);
+    args = parseCommandLine(io.argv, io.now?.() ?? new Date());
   } catch (error) {
     if (error instanceof UsageError || error instanceof InvalidOrderIdError) {
       io.stderr(`history: ${error.message} (${USAGE})\n`);
@@ -74,9 +109,9 @@ export async function runHistoryCommand(io: HistoryCommandIo): Promise<number> {
     }
     throw error;
   }
-  let store = io.store;
+  let { store, audit } = io;
   let tableName = 'the table';
-  if (!store) {
+  if (!store || !audit) {
     try {
       const config = readConfig(historyCliConfigSchema, io.env);
       tableName = config.TABLE_NAME;
@@ -84,7 +119,8 @@ export async function runHistoryCommand(io: HistoryCommandIo): Promise<number> {
         endpoint: config.DYNAMODB_ENDPOINT,
         region: config.AWS_REGION,
       });
-      store = new SessionStore({ client, tableName });
+      store ??= new SessionStore({ client, tableName });
+      audit ??= new AuditQueries({ client, tableName, dueShards: config.DUE_SHARDS });
     } catch (error) {
       if (error instanceof ConfigError) {
         io.stderr(`history: ${error.message}\n`);
@@ -94,8 +130,12 @@ export async function runHistoryCommand(io: HistoryCommandIo): Promise<number> {
     }
   }
   try {
+    if (args.mode === 'listing') {
+      await writeListing(audit, args.listing, io);
+      return EXIT.found;
+    }
     const view = await readOrderHistory(store, args.orderId);
-    io.stdout(args.json ? `${JSON.stringify(view, null, 2)}\n` : formatOrderHistory(view));
+    await io.stdout(args.json ? `${JSON.stringify(view, null, 2)}\n` : formatOrderHistory(view));
     return EXIT.found;
   } catch (error) {
     if (error instanceof OrderNotFoundError) {

@@ -1,7 +1,8 @@
 /**
- * Entry point of `npm run history -- <orderId> [--json]`; see `command.ts`. With no table
+ * Entry point of `npm run history`; see `history-command.ts`. With no table
  * configured it reads the table of the `npm start` running on `DATA_DIR` (default `.data`).
  */
+import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { EXIT, runHistoryCommand } from './history-command';
 import { DEPLOYED_TABLE_HINT, localToolEnvironment, nothingRunningMessage } from './runtime-file';
@@ -17,7 +18,10 @@ if (!running && !env.TABLE_NAME?.trim() && !env.DYNAMODB_ENDPOINT?.trim()) {
   process.exitCode = await runHistoryCommand({
     argv,
     env,
-    stdout: (text) => process.stdout.write(text),
+    // A long export waits for the pipe to drain instead of buffering the rows.
+    stdout: (text) =>
+      process.stdout.write(text) ? undefined : once(process.stdout, 'drain').then(() => undefined),
+    progress: process.stderr.isTTY,
     stderr: (text) => process.stderr.write(text),
   });
 }

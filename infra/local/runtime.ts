@@ -191,6 +191,8 @@ export async function startRuntime({
           },
         },
         { routeKey: routeKey(ROUTES.history), handler: history.handler },
+        { routeKey: routeKey(ROUTES.orders), handler: history.handler },
+        { routeKey: routeKey(ROUTES.transitions), handler: history.handler },
         { routeKey: 'GET /health', handler: health },
       ],
       // The webhook's budget: the longest an HTTP handler may take, there as here.
@@ -247,7 +249,7 @@ export async function startRuntime({
     if (discoveryLoop) stack.push(() => discoveryLoop.stop());
 
     log(`payment-session-watch running
-  API          ${url}  (POST /webhooks/payment-sessions, GET /orders/{orderId}, GET /health)
+  API          ${url}  (POST /webhooks/payment-sessions, GET /orders/{orderId}, GET /orders, GET /transitions, GET /health)
   OneEntry     ${oneEntry.mode === 'real' ? `${oneEntry.url} (real project)` : `${oneEntry.url} (built-in simulator, demo data)`}
   DynamoDB     ${dynamo.endpoint} (DynamoDB Local, pid ${dynamo.process.pid}), table ${tableName}
   data dir     ${dataDir}

@@ -1,6 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { AuditQueries } from '../../functions/core/history/audit';
 import { PROBLEM_TYPES as PROBLEM_TYPE } from '../../functions/core/problem-types';
 import { SessionStore } from '../../functions/core/store';
 import { createHistoryHandler } from '../../functions/history/handler';
@@ -44,7 +45,8 @@ function setup() {
   const logger = new Logger({ logLevel: 'SILENT' });
   const info = vi.spyOn(logger, 'info');
   const error = vi.spyOn(logger, 'error');
-  return { handler: createHistoryHandler({ store, logger }), info, error };
+  const audit = new AuditQueries({ client: table.client, tableName: table.tableName });
+  return { handler: createHistoryHandler({ store, audit, logger }), info, error };
 }
 
 const body = (result: APIGatewayProxyStructuredResultV2) =>
@@ -179,7 +181,8 @@ describe('GET /orders/{orderId}', () => {
     const broken = {
       readOrder: () => Promise.reject(new Error('ProvisionedThroughputExceeded at table xyz')),
     };
-    const handler = createHistoryHandler({ store: broken, logger });
+    const audit = new AuditQueries({ client: table.client, tableName: table.tableName });
+    const handler = createHistoryHandler({ store: broken, audit, logger });
 
     const result = await handler(request('123'), lambdaContext());
 

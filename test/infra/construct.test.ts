@@ -108,7 +108,7 @@ describe('PaymentSessionWatch props', () => {
     ).toThrow(message);
   });
 
-  it('grants callers the history route only, through grantReadHistory', () => {
+  it('grants callers the history route and the audit listings only, through grantReadHistory', () => {
     const stack = bareStack();
     const watch = new PaymentSessionWatch(stack, 'Watch', { oneEntryUrl: URL_ });
     const reader = new Role(stack, 'Reader', { assumedBy: new AccountRootPrincipal() });
@@ -122,6 +122,9 @@ describe('PaymentSessionWatch props', () => {
     const arn = JSON.stringify(statement.Resource);
     expect(arn).toContain(':execute-api:');
     expect(arn).toContain('/$default/GET/orders/*');
+    expect(arn).toContain('/$default/GET/orders"');
+    expect(arn).toContain('/$default/GET/transitions"');
+    expect(statement.Resource).toHaveLength(3);
   });
 
   it('encrypts the table with a given customer-managed key', () => {

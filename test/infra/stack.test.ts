@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { PLACEHOLDER_APP_TOKEN } from '../../functions/core/credentials';
 import { SERVICE_NAME } from '../../functions/core/observability';
 import { createTableInput } from '../../functions/core/table';
-import { HISTORY_PATH, WEBHOOK_PATH } from '../../infra/cdk/payment-session-watch';
+import { HISTORY_PATH, LISTING_PATHS, WEBHOOK_PATH } from '../../infra/cdk/payment-session-watch';
 import { getAtt, ref, type Synthesized, synthesize } from './synth';
 
 type Statement = { Effect: string; Action: string | string[]; Resource: unknown };
@@ -485,16 +485,18 @@ describe('events', () => {
 });
 
 describe('HTTP API', () => {
-  it('routes the public webhook and the IAM-authorized history', () => {
+  it('routes the public webhook, and the history and audit listings behind IAM', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
       RouteKey: `POST ${WEBHOOK_PATH}`,
       AuthorizationType: 'NONE',
     });
-    template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
-      RouteKey: `GET ${HISTORY_PATH}`,
-      AuthorizationType: 'AWS_IAM',
-    });
-    template.resourceCountIs('AWS::ApiGatewayV2::Route', 2);
+    for (const path of [HISTORY_PATH, ...LISTING_PATHS]) {
+      template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+        RouteKey: `GET ${path}`,
+        AuthorizationType: 'AWS_IAM',
+      });
+    }
+    template.resourceCountIs('AWS::ApiGatewayV2::Route', 4);
   });
 
   it('integrates each route with its function', () => {
@@ -673,6 +675,7 @@ describe('outputs', () => {
         'EventBusName',
         'HistoryInvokeArn',
         'HistoryUrl',
+        'ListingInvokeArns',
         'OneEntrySecretArn',
         'PublisherDeadLetterQueueUrl',
         'TableName',
@@ -686,5 +689,6 @@ describe('outputs', () => {
     expect(outputs.WebhookSecretArn?.Value).toEqual(ref(id.webhookSecret));
     expect(outputs.PublisherDeadLetterQueueUrl?.Value).toEqual(ref(id.publisherDlq));
     expect(JSON.stringify(outputs.WebhookUrl?.Value)).toContain(`/webhooks/payment-sessions"`);
+    expect(JSON.stringify(outputs.ListingInvokeArns?.Value)).toContain('/GET/transitions');
   });
 });

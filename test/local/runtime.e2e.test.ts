@@ -103,6 +103,18 @@ describe('npm start', () => {
     expect(cli.status).toBe(0);
     expect(cli.stdout).toContain(`Order ${orderId}: resolved`);
     expect(history.history.map((entry) => entry.status)).toEqual(['waiting', 'completed']);
+    // The audit listings answer on the same local API.
+    const resolved = (await (
+      await fetch(`${url}/orders?state=resolved&changedAfter=-1h`)
+    ).json()) as { items: { orderId: number }[]; nextCursor: string | null };
+    expect(resolved.items.map((order) => order.orderId)).toContain(orderId);
+    const completed = (await (
+      await fetch(`${url}/transitions?from=-1h&status=completed`)
+    ).json()) as { items: { orderId: number }[] };
+    expect(completed.items.map((item) => item.orderId)).toContain(orderId);
+    const refused = await fetch(`${url}/transitions?from=yesterday`);
+    expect(refused.status).toBe(400);
+    expect(refused.headers.get('content-type')).toBe('application/problem+json');
 
     running.child.kill('SIGTERM');
     expect(await running.exited).toBe(0);

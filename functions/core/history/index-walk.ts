@@ -14,7 +14,7 @@ type Item = Record<string, unknown>;
  * Queries one listing page may send before it answers with what it has (possibly nothing)
  * and a cursor past the buckets it read: a range of empty buckets costs pages, not a timeout.
  */
-export const MAX_QUERIES_PER_PAGE = 256;
+export const MAX_QUERIES_PER_PAGE = 768;
 
 export interface WalkGroup {
   /** Partitions whose items are merged by sort key. */
