@@ -7,10 +7,14 @@
  * - `history --stuck <30m>`: orders still tracked since before that long ago, oldest first.
  * - `history --transitions --from T [--to T] [--status s,…] [--kind k,…]`: history entries.
  *
+ * - `history --summary --from T [--to T] [--json] [--html report.html]`: how the payments that
+ *   ended in the period ended (counts by final status, time to resolve p50/p95/max).
+ *
  * Listings print a table, `--json` (the API's items) or `--csv` (RFC 4180), page by page, with
  * `--limit N` rows at most. Exit codes: 0 found (a listing, even empty); 1 not found or bad
  * arguments; 2 configuration error, which includes a table that cannot be read.
  */
+import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { readConfig, tableConfigSchema, trackerConfigSchema } from '../../functions/core/config';
@@ -18,6 +22,7 @@ import { createDocumentClient } from '../../functions/core/dynamo';
 import { ConfigError, InvalidOrderIdError } from '../../functions/core/errors';
 import { AuditQueries } from '../../functions/core/history/audit';
 import { OrderNotFoundError } from '../../functions/core/history/errors';
+import { summarisePeriod } from '../../functions/core/history/summary';
 import {
   type OrderReader,
   parseOrderId,
@@ -25,12 +30,19 @@ import {
 } from '../../functions/core/history/view';
 import { SessionStore } from '../../functions/core/store';
 import { formatOrderHistory } from './history-format';
-import { type Listing, parseListing, UsageError, writeListing } from './history-listing';
+import {
+  type Listing,
+  parseListing,
+  parseSummaryRange,
+  UsageError,
+  writeListing,
+} from './history-listing';
+import { formatSummaryHtml, formatSummaryTable } from './summary-format';
 
 export const EXIT = { found: 0, notFound: 1, usage: 1, config: 2 } as const;
 
 export const USAGE =
-  'usage: history <orderId> [--json] | history (--state <state> [--from T] [--to T] | --stuck <age> | --transitions --from T [--to T] [--status s,…] [--kind k,…]) [--limit N] [--json | --csv]';
+  'usage: history <orderId> [--json] | history (--state <state> [--from T] [--to T] | --stuck <age> | --transitions --from T [--to T] [--status s,…] [--kind k,…]) [--limit N] [--json | --csv] | history --summary --from T [--to T] [--json] [--html file]';
 
 /** The table settings plus the region, which only the deployed table needs. */
 export const historyCliConfigSchema = tableConfigSchema
@@ -62,7 +74,8 @@ export interface HistoryCommandIo {
 
 type Args =
   | { mode: 'order'; orderId: number; json: boolean }
-  | { mode: 'listing'; listing: Listing };
+  | { mode: 'listing'; listing: Listing }
+  | { mode: 'summary'; from: Date; to: Date; json: boolean; html: string | undefined };
 
 const OPTIONS = {
   json: { type: 'boolean' },
@@ -75,6 +88,8 @@ const OPTIONS = {
   status: { type: 'string' },
   kind: { type: 'string' },
   limit: { type: 'string' },
+  summary: { type: 'boolean' },
+  html: { type: 'string' },
 } as const;
 
 function parseCommandLine(argv: readonly string[], now: Date): Args {
@@ -85,6 +100,14 @@ function parseCommandLine(argv: readonly string[], now: Date): Args {
     throw new UsageError((error as Error).message.split('\n')[0] ?? 'bad arguments');
   }
   const { values, positionals } = parsed;
+  if (values.summary) {
+    const { summary: _summary, json, html, from, to, ...others } = values;
+    if (Object.keys(others).length > 0 || positionals.length > 0) {
+      throw new UsageError('--summary takes --from, --to, --json and --html only');
+    }
+    return { mode: 'summary', ...parseSummaryRange(from, to, now), json: json ?? false, html };
+  }
+  if (values.html !== undefined) throw new UsageError('--html goes with --summary');
   const listing = values.state !== undefined || values.stuck !== undefined || values.transitions;
   if (!listing) {
     if (values.csv || Object.keys(values).some((name) => name !== 'json')) {
@@ -132,6 +155,15 @@ export async function runHistoryCommand(io: HistoryCommandIo): Promise<number> {
   try {
     if (args.mode === 'listing') {
       await writeListing(audit, args.listing, io);
+      return EXIT.found;
+    }
+    if (args.mode === 'summary') {
+      const summary = await summarisePeriod(audit, args.from, args.to);
+      if (args.html) await writeFile(args.html, formatSummaryHtml(summary));
+      const { durationsMs: _durations, ...shown } = summary;
+      await io.stdout(
+        args.json ? `${JSON.stringify(shown, null, 2)}\n` : formatSummaryTable(summary),
+      );
       return EXIT.found;
     }
     const view = await readOrderHistory(store, args.orderId);

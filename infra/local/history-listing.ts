@@ -104,6 +104,25 @@ export function parseListing(options: ListingOptions, now: Date): Listing {
   }
 }
 
+/** `--from`/`--to` of `--summary`, checked by the same rules as a transitions listing. */
+export function parseSummaryRange(
+  from: string | undefined,
+  to: string | undefined,
+  now: Date,
+): { from: Date; to: Date } {
+  const params = new URLSearchParams();
+  if (from !== undefined) params.set('from', from);
+  if (to !== undefined) params.set('to', to);
+  try {
+    const query = parseTransitionsParameters(params, now);
+    return { from: query.from, to: query.to ?? now };
+  } catch (error) {
+    if (!(error instanceof InvalidParametersError)) throw error;
+    const [first] = error.errors;
+    throw new UsageError(`--${first?.parameter} ${first?.detail}`);
+  }
+}
+
 interface ListingIo {
   stdout: (text: string) => void | Promise<void>;
   stderr: (text: string) => void;

@@ -1,12 +1,15 @@
 /** The history CLI's listings: as a user runs them (a child process), and in-process for paging. */
 import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditQueries } from '../../functions/core/history/audit';
 import { SessionStore } from '../../functions/core/store';
 import { runHistoryCommand } from '../../infra/local/history-command';
 import { createTestTable, type TestTable } from '../support/dynamo';
-import { driveOrder, paymentSession } from '../support/payment-sessions';
+import { driveOrder, paymentSession, statuses } from '../support/payment-sessions';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const tsx = `${root}node_modules/.bin/tsx`;
@@ -24,6 +27,10 @@ beforeAll(async () => {
   await driveOrder(store, 302, [[paymentSession(302, 32, INJECTED)]]);
   // Still waiting since 2025: stuck by any measure.
   await driveOrder(store, 303, [[[33, 'waiting']]], new Date('2025-03-01T09:00:00.000Z'));
+  await driveOrder(store, 304, [[[34, 'waiting']]], new Date('2025-03-01T06:00:00.000Z'));
+  const expiring = await store.getOrder(304);
+  if (!expiring) throw new Error('order 304 not tracked');
+  await store.expireOrder(expiring, statuses, new Date('2025-03-01T07:00:00.000Z'));
   for (let orderId = 310; orderId < 330; orderId++) {
     await driveOrder(
       store,
@@ -166,10 +173,78 @@ describe('a long listing', () => {
 
   it('stops at --limit rows', async () => {
     const { chunks } = await run(
-      ['--state', 'tracking', '--from', '2025-03-02', '--limit', '7', '--json'],
+      [
+        '--state',
+        'tracking',
+        '--from',
+        '2025-03-02',
+        '--to',
+        '2025-03-03',
+        '--limit',
+        '7',
+        '--json',
+      ],
       3,
     );
 
     expect((JSON.parse(chunks.join('')) as unknown[]).length).toBe(7);
+  });
+});
+
+describe('npm run history -- --summary', () => {
+  const io = (out: string[]) => ({
+    env: {},
+    store,
+    audit,
+    stdout: (text: string) => {
+      out.push(text);
+    },
+    stderr: (text: string) => out.push(text),
+  });
+
+  it('counts the sessions that ended in the period by final status, with time to resolve', async () => {
+    const out: string[] = [];
+    const code = await runHistoryCommand({
+      ...io(out),
+      argv: ['--summary', '--from', '2025-03-01', '--to', '2025-03-01T23:59:59Z', '--json'],
+    });
+
+    expect(code).toBe(0);
+    const summary = JSON.parse(out.join('')) as { orders: number; statuses: unknown[] };
+    expect(summary.orders).toBe(3);
+    expect(summary.statuses).toEqual([
+      { status: INJECTED, count: 1, p50Ms: 0, p95Ms: 0, maxMs: 0 },
+      { status: 'completed', count: 1, p50Ms: 60_000, p95Ms: 60_000, maxMs: 60_000 },
+      { status: 'expired', count: 1, p50Ms: 3_600_000, p95Ms: 3_600_000, maxMs: 3_600_000 },
+    ]);
+  });
+
+  it('prints a table and writes a self-contained HTML report with the statuses escaped', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'summary-'));
+    try {
+      const out: string[] = [];
+      const file = join(dir, 'report.html');
+      const code = await runHistoryCommand({
+        ...io(out),
+        argv: ['--summary', '--from', '2025-03-01', '--to', '2025-03-02', '--html', file],
+      });
+
+      expect(code).toBe(0);
+      expect(out.join('')).toMatch(/^completed\s+1\s+1m 00s\s+1m 00s\s+1m 00s$/m);
+      expect(out.join('')).toMatch(/^expired\s+1\s+1h 00m/m);
+      const html = readFileSync(file, 'utf8');
+      expect(html).toContain('<svg');
+      expect(html).toContain('=HYPERLINK(&quot;http://x&quot;,&quot;y&quot;)');
+      expect(html).not.toContain(INJECTED);
+      expect(html).not.toMatch(/<script|src=|href=/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('exits 1 without --from', async () => {
+    const out: string[] = [];
+    expect(await runHistoryCommand({ ...io(out), argv: ['--summary'] })).toBe(1);
+    expect(out.join('')).toContain('--from is required');
   });
 });
