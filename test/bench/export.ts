@@ -4,7 +4,7 @@
  * object on stdout: rows, wall time, and peak heap and RSS against the start, which stay flat
  * however many rows are exported (the rows are streamed, never collected).
  *
- *   npm run bench -- --export --transitions 100000
+ *   NODE_OPTIONS=--expose-gc npm run bench -- --export --transitions 100000
  */
 import { once } from 'node:events';
 import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -118,6 +118,9 @@ try {
   out.end();
   await once(out, 'finish');
   const wallMs = Math.round(performance.now() - started);
+  // With NODE_OPTIONS=--expose-gc: what the export left behind once garbage is collected.
+  global.gc?.();
+  const after = process.memoryUsage();
   const lines = statSync(file).size;
   const mb = (bytes: number) => Math.round((bytes / 1_048_576) * 10) / 10;
   console.log(
@@ -132,6 +135,7 @@ try {
         heapPeakMb: mb(peakHeap),
         rssStartMb: mb(start.rss),
         rssPeakMb: mb(peakRss),
+        heapAfterGcMb: global.gc ? mb(after.heapUsed) : null,
       },
       null,
       2,
