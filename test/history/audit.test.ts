@@ -250,6 +250,36 @@ describe('transitions in a time range', () => {
     expect(items[0]).not.toHaveProperty('historyKey');
   });
 
+  it('resumes after a page cut short by its Query budget at the next hour, missing nothing', async () => {
+    const longFrom = new Date('2026-10-15T00:00:00.000Z');
+    const longTo = new Date('2026-11-01T06:00:00.000Z');
+    const expected = entries
+      .filter(
+        (entry) =>
+          entry.observedAt >= longFrom.toISOString() && entry.observedAt <= longTo.toISOString(),
+      )
+      .sort(inTimeOrder)
+      .map((entry) => entry.eventId);
+
+    const first = await audit.transitions({ from: longFrom, to: longTo, limit: 1000 });
+    expect(first.items).toEqual([]);
+    expect(first.nextCursor).not.toBeNull();
+    const { items } = await all(
+      (cursor) =>
+        audit.transitions({
+          from: longFrom,
+          to: longTo,
+          limit: 1000,
+          cursor: cursor ?? first.nextCursor ?? '',
+        }),
+      1000,
+      4,
+    );
+
+    expect(expected.length).toBeGreaterThan(100);
+    expect(items.map((item) => item.eventId)).toEqual(expected);
+  });
+
   it('keeps only the statuses and kinds asked for', async () => {
     const expected = entries
       .filter(

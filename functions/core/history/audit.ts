@@ -185,12 +185,13 @@ export class AuditQueries {
       low: range.from,
       high: `${range.to}#~`,
       ...(filter ? { filter } : {}),
-      // Past the end of hour H: every key of a later hour sorts above its last millisecond.
+      // The start of the next hour: below every key of that hour (`<instant>#…`), above hour H's,
+      // and a cursor there resumes at the next hour, not at the one just read.
       groups: hours.map((partitions) => {
         const hour = (partitions[0] ?? '').slice(8, 21);
         return {
           partitions,
-          end: `${new Date(Date.parse(`${hour}:00:00.000Z`) + HOUR_MS - 1).toISOString()}#~`,
+          end: new Date(Date.parse(`${hour}:00:00.000Z`) + HOUR_MS).toISOString(),
         };
       }),
     });
