@@ -1,8 +1,9 @@
 /**
  * One page of a listing read from a time-bucketed, sharded index: groups of partitions (one
  * time bucket's shards) in walk order, each group's partitions queried side by side and merged
- * by sort key. Each partition is read in pages of `ceil(remaining / partitions)` items, so a
- * page never reads more than it returns plus one page's worth. The position it hands back is
+ * by sort key. Each partition is read in pages of `ceil(remaining / partitions)` items, so an
+ * unfiltered page never reads more than it returns plus one page's worth (a filter, which
+ * DynamoDB applies after reading, reads what it drops too). The position it hands back is
  * a sort-key bound: the last item returned, or the end of the last bucket read through.
  */
 import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
@@ -15,6 +16,12 @@ type Item = Record<string, unknown>;
  * and a cursor past the buckets it read: a range of empty buckets costs pages, not a timeout.
  */
 export const MAX_QUERIES_PER_PAGE = 768;
+
+/**
+ * Smallest per-partition page when a filter is set: a filter drops items after they are read,
+ * so small pages would only multiply Queries without reading less.
+ */
+const FILTERED_PAGE_MIN = 100;
 
 export interface WalkGroup {
   /** Partitions whose items are merged by sort key. */
@@ -69,7 +76,10 @@ export async function walkIndex(
     if (stats.queries + group.partitions.length > MAX_QUERIES_PER_PAGE && stats.queries > 0) {
       return { items, next: position, ...stats };
     }
-    const pageSize = Math.max(1, Math.ceil((walk.limit - items.length) / group.partitions.length));
+    const pageSize = Math.max(
+      walk.filter ? FILTERED_PAGE_MIN : 1,
+      Math.ceil((walk.limit - items.length) / group.partitions.length),
+    );
     const merged = mergeBy(
       group.partitions.map((partition) =>
         pages(client, tableName, walk, partition, { low, high, pageSize }, stats),
