@@ -4,6 +4,7 @@
  * `ConfigError` that names it, so start-up fails loudly instead of running half-configured.
  */
 import { z } from 'zod';
+import { MAX_POLL_SHARDS } from './due-layout';
 import { ConfigError } from './errors';
 
 /** A comma-separated list; blanks around items and empty items are dropped. */
@@ -77,8 +78,8 @@ export const trackerConfigSchema = z.object({
   CIRCUIT_MIN_CALLS: positiveInt.default(10),
   /** Failure ratio over which the cycle stops early. Default 0.5. */
   CIRCUIT_FAILURE_RATIO: z.coerce.number().gt(0).lte(1).default(0.5),
-  /** Shards of the due index (orders spread by id). Default 1. */
-  DUE_SHARDS: positiveInt.max(64).default(1),
+  /** Poller shards: the due index's layout (see `due-layout.ts`); the same value for every function. Default 1. */
+  POLL_SHARDS: positiveInt.max(MAX_POLL_SHARDS).default(1),
 });
 
 /** How the discovery sweep reads OneEntry's sessions list. */

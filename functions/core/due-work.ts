@@ -2,7 +2,7 @@
  * Which orders a poll cycle checks, and in what order, so that a backlog never starves the
  * orders that need checks most. The due index is read band by band of order age (the bands
  * of `schedule.ts`), youngest band first, each band youngest first (one range read of the
- * index per band and shard, never a Scan):
+ * index per band and partition of the poller's shard, never a Scan):
  *
  * - The young band (checked at every cycle) comes first, whole, at every cycle.
  * - Each older band is a pass: its orders are checked when their grid says they are due
@@ -37,7 +37,9 @@ export interface DueCounts {
 }
 
 export interface DueWorkOptions {
-  store: Pick<SessionStore, 'listDue' | 'dueShards'>;
+  store: Pick<SessionStore, 'listDue'>;
+  /** The due-index partitions this poller's shard reads, ascending (see `due-layout.ts`). */
+  partitions: readonly number[];
   lease: Lease;
   /** The cycle's start, epoch ms. */
   now: number;
@@ -80,7 +82,7 @@ export class DueWork {
   }
 
   async *items(): AsyncGenerator<DueItem> {
-    const { store, now, signal, counts } = this.options;
+    const { store, partitions, now, signal, counts } = this.options;
     for (const [band, pass] of this.passes.entries()) {
       const olderThan = POLL_BANDS[band - 1]?.untilAgeMs ?? 0;
       const youngerThan = POLL_BANDS[band]?.untilAgeMs ?? Number.POSITIVE_INFINITY;
@@ -88,8 +90,11 @@ export class DueWork {
         above: Number.isFinite(youngerThan) ? new Date(now - youngerThan).toISOString() : undefined,
         below: band > 0 ? new Date(now - olderThan).toISOString() : undefined,
       };
-      for (let shard = 0; shard < store.dueShards; shard++) {
-        for await (const { order, dueKey } of store.listDue({ shard, ...range }, { signal })) {
+      for (const shard of partitions) {
+        for await (const { order, dueKey } of store.listDue(
+          { partition: shard, ...range },
+          { signal },
+        )) {
           counts.tracked++;
           if (doneInPass(pass, shard, dueKey)) continue;
           const item = this.judge(order, band);
@@ -151,7 +156,7 @@ function isFinished(pass: Pass): boolean {
   return pass.read && pass.finishedThrough === pass.places.length - 1;
 }
 
-/** Read youngest first, shard by shard: the pass already did what comes before its place. */
+/** Read youngest first, partition by partition (ascending): the pass already did what comes before its place. */
 function doneInPass(pass: Pass, shard: number, dueKey: string): boolean {
   if (shard !== pass.shard) return shard < pass.shard;
   return pass.after !== undefined && dueKey >= pass.after;

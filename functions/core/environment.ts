@@ -34,15 +34,15 @@ interface TableParts {
   store: SessionStore;
 }
 
-/** The table: one document client and the store over it. Only `DUE_SHARDS` of the tracker settings matters here. */
+/** The table: one document client and the store over it. Only `POLL_SHARDS` of the tracker settings matters here. */
 function tableFromEnvironment(env: Env): TableParts {
   const table = readConfig(tableConfigSchema, env);
-  const { DUE_SHARDS } = readConfig(trackerConfigSchema.pick({ DUE_SHARDS: true }), env);
+  const { POLL_SHARDS } = readConfig(trackerConfigSchema.pick({ POLL_SHARDS: true }), env);
   const documentClient = createDocumentClient({ endpoint: table.DYNAMODB_ENDPOINT });
   const store = new SessionStore({
     client: documentClient,
     tableName: table.TABLE_NAME,
-    dueShards: DUE_SHARDS,
+    pollShards: POLL_SHARDS,
   });
   return { documentClient, tableName: table.TABLE_NAME, store };
 }
@@ -60,7 +60,7 @@ export function historyFromEnvironment(env: Env = process.env): {
   const { documentClient, tableName, store } = tableFromEnvironment(env);
   return {
     store,
-    audit: new AuditQueries({ client: documentClient, tableName, dueShards: store.dueShards }),
+    audit: new AuditQueries({ client: documentClient, tableName, pollShards: store.layout.shards }),
   };
 }
 

@@ -29,12 +29,13 @@ export interface BandProgress {
 
 /**
  * How far a pass over a band got. A pass reads the band's part of the due index youngest
- * first, shard by shard: everything before `shard`, and in `shard` every key from `after` up,
- * is done.
+ * first, partition by partition in ascending order: everything before partition `shard`, and
+ * in `shard` every key from `after` up, is done.
  */
 export interface PassProgress {
   /** Epoch ms: the start of the cycle that began the pass (the band's cursor once it ends). */
   startedAt: number;
+  /** The due-index partition the pass is in. */
   shard: number;
   /** Due-index key of the last order done in `shard`; none yet when absent. */
   after?: string | undefined;

@@ -14,6 +14,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { DueLayout } from './due-layout';
 import type {
   HistoryEntry,
   OrderState,
@@ -57,8 +58,8 @@ export class StaleOrderError extends Error {
 export interface SessionStoreOptions {
   client: DynamoDBDocumentClient;
   tableName: string;
-  /** Shards of the due index; orders spread by `orderId % dueShards`. Default 1. */
-  dueShards?: number;
+  /** Shards of the due index's current layout (`POLL_SHARDS`, see `due-layout.ts`). Default 1. */
+  pollShards?: number;
 }
 
 export interface TrackResult {
@@ -89,9 +90,9 @@ export interface RecordOptions {
   signal?: AbortSignal | undefined;
 }
 
-/** Part of one shard of the due index: keys above (younger than) and/or below (older than) a bound. */
+/** Part of one partition of the due index: keys above (younger than) and/or below (older than) a bound. */
 export interface DueRange {
-  shard: number;
+  partition: number;
   above?: string | undefined;
   below?: string | undefined;
 }
@@ -141,13 +142,13 @@ function isConflict(error: unknown): boolean {
 export class SessionStore {
   readonly tableName: string;
   private readonly client: DynamoDBDocumentClient;
-  /** Shards of the due index. */
-  readonly dueShards: number;
+  /** How the due index is split among pollers. */
+  readonly layout: DueLayout;
 
   constructor(options: SessionStoreOptions) {
     this.client = options.client;
     this.tableName = options.tableName;
-    this.dueShards = options.dueShards ?? 1;
+    this.layout = new DueLayout(options.client, options.tableName, options.pollShards ?? 1);
   }
 
   /**
@@ -161,7 +162,7 @@ export class SessionStore {
     source: TrackingSource = 'webhook',
   ): Promise<TrackResult> {
     const trackedSince = now.toISOString();
-    const due = this.dueIndexKeys(orderId, trackedSince);
+    const due = await this.dueIndexKeys(orderId, trackedSince);
     // A new tracking period is the order's newest change.
     const changed = orderIndexKeys(orderId, 'tracking', trackedSince);
     try {
@@ -250,20 +251,20 @@ export class SessionStore {
   }
 
   /**
-   * Every order being tracked, from the sparse due index (never a Scan), shard by shard. The
+   * Every order being tracked, from the sparse due index (never a Scan), partition by partition. The
    * index is eventually consistent; writes are guarded by the order's version, so a stale
    * entry costs at most one failed condition.
    */
   async *listTracked(
     options: { signal?: AbortSignal | undefined } = {},
   ): AsyncGenerator<OrderState> {
-    for (let shard = 0; shard < this.dueShards; shard++) {
-      for await (const { order } of this.listDue({ shard }, options)) yield order;
+    for (const partition of await this.layout.allPartitions(options.signal)) {
+      for await (const { order } of this.listDue({ partition }, options)) yield order;
     }
   }
 
   /**
-   * One shard of the due index, youngest first (by `dueKey`, which starts with
+   * One partition of the due index, youngest first (by `dueKey`, which starts with
    * `trackedSince`), optionally only above or below a key. Read in pages, never a Scan.
    */
   async *listDue(
@@ -291,7 +292,7 @@ export class SessionStore {
             ...(bound ? { '#key': DUE_INDEX_SORT_KEY } : {}),
           },
           ExpressionAttributeValues: {
-            ':shard': dueShardName(range.shard),
+            ':shard': dueShardName(range.partition),
             ...(bound?.values.above === undefined ? {} : { ':above': bound.values.above }),
             ...(bound?.values.below === undefined ? {} : { ':below': bound.values.below }),
           },
@@ -356,7 +357,8 @@ export class SessionStore {
       if (state === 'tracking') {
         // Tracked again (a reopened or new pending session): a new tracking period.
         update.set('trackedSince', at);
-        for (const [attribute, value] of Object.entries(this.dueIndexKeys(order.orderId, at))) {
+        const due = await this.dueIndexKeys(order.orderId, at);
+        for (const [attribute, value] of Object.entries(due)) {
           update.set(attribute, value);
         }
       } else {
@@ -472,10 +474,11 @@ export class SessionStore {
     };
   }
 
-  /** The attributes that put an order into the due index. */
-  private dueIndexKeys(orderId: number, trackedSince: string) {
+  /** The attributes that put an order into the due index (its partition announced first). */
+  private async dueIndexKeys(orderId: number, trackedSince: string) {
+    await this.layout.announce();
     return {
-      [DUE_INDEX_PARTITION_KEY]: dueShardName(orderId % this.dueShards),
+      [DUE_INDEX_PARTITION_KEY]: dueShardName(this.layout.partitionOf(orderId)),
       [DUE_INDEX_SORT_KEY]: dueSortKey(trackedSince, orderId),
     };
   }

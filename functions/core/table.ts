@@ -12,6 +12,7 @@
  * | receipt  | `WEBHOOK#<id>`    | `RECEIPT`                                  |
  * | credentials | `CREDENTIALS#oneentry` | `CREDENTIALS`                       |
  * | discovery | `DISCOVERY#sessions` | `CHECKPOINT`                             |
+ * | due layout | `LAYOUT#due`     | `LAYOUT`                                   |
  *
  * The order item carries the current state of each of its sessions and a version that every
  * transition bumps. While an order is tracked it also carries the sparse `dueShard`/`dueKey`
@@ -26,7 +27,7 @@
  *
  * | index             | partition key                                  | sort key                                         | holds                       |
  * |-------------------|------------------------------------------------|--------------------------------------------------|-----------------------------|
- * | `due`             | `dueShard` = `TRACKING#<orderId % DUE_SHARDS>`  | `dueKey` = `<trackedSince>#<orderId>`             | orders being tracked        |
+ * | `due`             | `dueShard` = `TRACKING#<orderId % POLL_SHARDS>` | `dueKey` = `<trackedSince>#<orderId>`             | orders being tracked        |
  * | `history-by-time` | `historyBucket` = `HISTORY#<yyyy-mm-ddThh>#<orderId % 4>` | `historyKey` = `<observedAt>#<orderId>#<session>#<seq>` | every history entry (ALL) |
  *
  * | `orders-by-change` | `changeBucket` = `ORDERS#<state>#<yyyy-mm-dd>#<orderId % 8>` | `changeKey` = `<changedAt>#<orderId>` | every order item (ALL) |
@@ -91,6 +92,7 @@ export const ENTITY = {
   receipt: 'receipt',
   credentials: 'credentials',
   checkpoint: 'checkpoint',
+  layout: 'layout',
 } as const;
 
 /**
@@ -217,7 +219,13 @@ export const discoveryCheckpointKey = () => ({
   [SORT_KEY]: 'CHECKPOINT',
 });
 
-export const dueShardName = (shard: number) => `TRACKING#${shard}`;
+/** Due-index partition `partition`; which shard reads it depends on the layout (see `due-layout.ts`). */
+export const dueShardName = (partition: number) => `TRACKING#${partition}`;
+
+export const dueLayoutKey = () => ({
+  [PARTITION_KEY]: 'LAYOUT#due',
+  [SORT_KEY]: 'LAYOUT',
+});
 
 /**
  * An order's key in the due index: its tracking start first, so the index reads in order of

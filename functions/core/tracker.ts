@@ -120,8 +120,14 @@ export interface CycleSummary {
 
 /** A recorder racing others re-reads and re-decides; a handful of rounds always settles it. */
 const MAX_RECORD_ROUNDS = 8;
-/** Name of the lease poll cycles take. */
-export const POLLER_LEASE = 'poller';
+/**
+ * Name of the lease the poll cycles of `shard` take: one per shard of a layout, so a shard's
+ * lease never blocks another shard, and a new layout never resumes an old layout's passes.
+ * A layout of one shard keeps the name it had before sharding.
+ */
+export function pollerLeaseName(shard: number, shards: number): string {
+  return shards === 1 ? 'poller' : `poller#${shard}of${shards}`;
+}
 
 export class Tracker {
   private readonly settings: TrackerSettings;
@@ -194,14 +200,22 @@ export class Tracker {
   }
 
   /**
-   * One poll cycle: take the lease, check every due order with bounded concurrency, expire
-   * those tracked too long, stop early when time runs short or the upstream looks down.
+   * One poll cycle of one shard (default 0): take the shard's lease, check every due order of
+   * its partitions with bounded concurrency, expire those tracked too long, stop early when
+   * time runs short or the upstream looks down.
    */
-  async runCycle(run: { owner: string; remainingTimeMs: () => number }): Promise<CycleSummary> {
+  async runCycle(run: {
+    owner: string;
+    remainingTimeMs: () => number;
+    shard?: number | undefined;
+  }): Promise<CycleSummary> {
     const startedAt = this.now();
     const summary = emptyCycleSummary('completed');
+    const { layout } = this.options.store;
+    const shard = run.shard ?? 0;
+    const partitions = await layout.partitionsOf(shard);
     const lease = await this.options.leases.acquire(
-      POLLER_LEASE,
+      pollerLeaseName(shard, layout.shards),
       run.owner,
       startedAt,
       run.remainingTimeMs(),
@@ -216,6 +230,7 @@ export class Tracker {
     const { signal } = deadline;
     const due = new DueWork({
       store: this.options.store,
+      partitions,
       lease,
       now: startedAt,
       maxAgeMs: this.settings.maxTrackingHours * 3_600_000,
@@ -338,6 +353,24 @@ export function emptyCycleSummary(status: CycleStatus): CycleSummary {
     upstreamFailures: 0,
     durationMs: 0,
   };
+}
+
+/**
+ * The cycles of several shards as one: counts add up, the duration is the longest, and the
+ * status is the first that is not `completed` (all `completed` otherwise).
+ */
+export function combineCycleSummaries(summaries: readonly CycleSummary[]): CycleSummary {
+  const combined = emptyCycleSummary(
+    summaries.find((summary) => summary.status !== 'completed')?.status ?? 'completed',
+  );
+  for (const summary of summaries) {
+    for (const key of Object.keys(combined) as (keyof CycleSummary)[]) {
+      if (key === 'status') continue;
+      combined[key] =
+        key === 'durationMs' ? Math.max(combined[key], summary[key]) : combined[key] + summary[key];
+    }
+  }
+  return combined;
 }
 
 function snapshotList(

@@ -1,12 +1,14 @@
 /**
- * Poller: invoked on a schedule (EventBridge Scheduler in AWS, a loop locally). Runs one poll
- * cycle and reports it as one log line and a set of metrics.
+ * Poller: invoked on a schedule (EventBridge Scheduler in AWS, a loop locally), one schedule
+ * per shard whose input names the shard (`{"shard": 2}`; absent means shard 0). Runs one poll
+ * cycle of that shard and reports it as one log line and a set of metrics.
  */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
+import { z } from 'zod';
 import { once, trackerFromEnvironment } from '../core/environment';
 import {
   createLogger,
@@ -50,8 +52,25 @@ export function emitCycleMetrics(metrics: Metrics, summary: CycleSummary): void 
   );
 }
 
+/** What the schedule sends: the shard to poll. Anything else is refused before any work. */
+const pollEventSchema = z.object({ shard: z.number().int().min(0).default(0) });
+
+/** The invocation's input is not a poll event. */
+export class InvalidPollEventError extends Error {
+  override readonly name = 'InvalidPollEventError';
+}
+
+function shardOf(event: unknown): number {
+  const parsed = pollEventSchema.safeParse(event ?? {});
+  if (parsed.success) return parsed.data.shard;
+  throw new InvalidPollEventError(
+    `poll event must be {"shard": <integer from 0>}: ${parsed.error.issues.map((issue) => issue.message).join('; ')}`,
+  );
+}
+
 export function createPollerHandler(deps: PollerDependencies) {
-  return middy(async (_event: unknown, context: Context): Promise<CycleSummary> => {
+  return middy(async (event: unknown, context: Context): Promise<CycleSummary> => {
+    const shard = shardOf(event);
     const tracker = await deps.tracker();
     const auth = await deps.auth?.();
     const blocked = auth && (await keepSignedIn(auth, deps.logger));
@@ -60,8 +79,9 @@ export function createPollerHandler(deps: PollerDependencies) {
       (await tracker.runCycle({
         owner: context.awsRequestId,
         remainingTimeMs: () => context.getRemainingTimeInMillis(),
+        shard,
       }));
-    deps.logger.info('Poll cycle finished', { ...summary });
+    deps.logger.info('Poll cycle finished', { shard, ...summary });
     emitCycleMetrics(deps.metrics, summary);
     if (auth) emitAuthMetrics(deps.metrics, auth.takeActivity());
     return summary;

@@ -12,6 +12,7 @@
  * | `maxTrackingHours`           | hours before an unresolved order stops being tracked   | `24`                  |
  * | `pollConcurrency`            | upstream checks in flight per cycle (1–256)            | `16`                  |
  * | `pollRate`                   | minutes between poll cycles (whole, ≥ 1)               | `1`                   |
+ * | `pollShards`                 | poller shards, each with its lease and schedule (1–64) | `1`                   |
  * | `discoveryRate`              | minutes between discovery sweeps (whole; 0 turns off)  | `5`                   |
  * | `discoveryBackfillHours`     | first sweep adopts sessions created in the last N hours | `0`                  |
  * | `eventBusName`               | publish to this existing bus instead of a new one      | a new bus             |
@@ -29,6 +30,7 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
 import { z } from 'zod';
 import { csvString } from '../../functions/core/config';
+import { MAX_POLL_SHARDS } from '../../functions/core/due-layout';
 import type { LogLevel } from './payment-session-watch';
 import type { PaymentSessionWatchStackProps } from './stack';
 
@@ -48,6 +50,7 @@ export const contextSchema = z.object({
   maxTrackingHours: z.coerce.number().positive().optional(),
   pollConcurrency: z.coerce.number().int().min(1).max(256).optional(),
   pollRate: z.coerce.number().int().min(1).default(1),
+  pollShards: z.coerce.number().int().min(1).max(MAX_POLL_SHARDS).optional(),
   discoveryRate: z.coerce.number().int().min(0).default(5),
   discoveryBackfillHours: z.coerce.number().min(0).optional(),
   eventBusName: z.string().min(1).optional(),
@@ -114,6 +117,7 @@ export function stackPropsFromContext(node: Node): PaymentSessionWatchStackProps
       maxTrackingHours: context.maxTrackingHours,
       pollConcurrency: context.pollConcurrency,
       pollRate: Duration.minutes(context.pollRate),
+      pollShards: context.pollShards,
       discoveryRate: Duration.minutes(context.discoveryRate),
       discoveryBackfillHours: context.discoveryBackfillHours,
       eventSource: context.eventSource,

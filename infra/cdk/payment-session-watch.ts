@@ -14,13 +14,19 @@ import {
 } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { Schedule, ScheduleExpression, TimeWindow } from 'aws-cdk-lib/aws-scheduler';
+import {
+  Schedule,
+  ScheduleExpression,
+  ScheduleTargetInput,
+  TimeWindow,
+} from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import { type ISecret, Secret, type SecretProps } from 'aws-cdk-lib/aws-secretsmanager';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { PLACEHOLDER_APP_TOKEN } from '../../functions/core/credentials';
+import { MAX_POLL_SHARDS } from '../../functions/core/due-layout';
 import {
   DEFAULT_EVENT_SOURCE,
   DETAIL_TYPE,
@@ -80,6 +86,14 @@ export interface PaymentSessionWatchProps {
    * @default Duration.minutes(1)
    */
   readonly pollRate?: Duration;
+
+  /**
+   * Poller shards (`POLL_SHARDS`), 1 to 64: the due work is split by order id, each shard
+   * has its own lease and its own schedule. Changing it on a running deployment loses
+   * nothing: orders keep the shard they were given when tracked.
+   * @default 1
+   */
+  readonly pollShards?: number;
 
   /**
    * Stop starting checks when less of the poller's time than this is left
@@ -310,8 +324,10 @@ export class PaymentSessionWatch extends Construct {
   readonly functions: WatchFunctions;
   /** The HTTP API (webhook and history). */
   readonly api: WatchApi;
-  /** Starts the poller. */
+  /** Starts the poller's shard 0 (the only shard by default). */
   readonly schedule: Schedule;
+  /** One schedule per poller shard, in shard order (`schedule` is the first). */
+  readonly pollSchedules: Schedule[];
   /** Poll invocations Scheduler could not deliver. */
   readonly scheduleDeadLetterQueue: Queue;
   /** Starts the discovery sweep; undefined when discovery is off. */
@@ -383,6 +399,8 @@ export class PaymentSessionWatch extends Construct {
 
     const common = {
       TABLE_NAME: this.table.tableName,
+      // Every function that tracks or lists orders places them by the same layout.
+      POLL_SHARDS: String(props.pollShards ?? 1),
       POWERTOOLS_SERVICE_NAME: this.serviceName,
       POWERTOOLS_METRICS_NAMESPACE: this.metricNamespace,
       POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
@@ -526,13 +544,22 @@ export class PaymentSessionWatch extends Construct {
       }),
       description: 'Lets EventBridge Scheduler start the poller and the discovery sweep',
     });
-    this.schedule = this.createSchedule('PollSchedule', {
-      fn: poller,
-      rate: pollRate,
-      role: scheduleRole,
-      deadLetterQueue: this.scheduleDeadLetterQueue,
-      description: 'Starts a OneEntry payment-session poll cycle',
-    });
+    // One schedule per shard, each naming its shard in the input: Scheduler itself starts
+    // every shard (no fan-out function to fail in between, and one shard's throttled or
+    // failed start never holds up the others). Shard 0 keeps the id it had before sharding.
+    this.pollSchedules = Array.from({ length: props.pollShards ?? 1 }, (_, shard) =>
+      this.createSchedule(shard === 0 ? 'PollSchedule' : `PollSchedule${shard}`, {
+        fn: poller,
+        rate: pollRate,
+        role: scheduleRole,
+        deadLetterQueue: this.scheduleDeadLetterQueue,
+        description: `Starts a OneEntry payment-session poll cycle of shard ${shard}`,
+        input: { shard },
+      }),
+    );
+    const [firstSchedule] = this.pollSchedules;
+    if (!firstSchedule) throw new Error('pollShards must be at least 1');
+    this.schedule = firstSchedule;
     if (discovery) {
       this.discoveryDeadLetterQueue = deadLetterQueue(
         this,
@@ -587,6 +614,8 @@ export class PaymentSessionWatch extends Construct {
       role: Role;
       deadLetterQueue: Queue;
       description: string;
+      /** The invocation's event. */
+      input?: Record<string, unknown>;
     },
   ): Schedule {
     const schedule = new Schedule(this, id, {
@@ -599,6 +628,7 @@ export class PaymentSessionWatch extends Construct {
         // A start older than one tick is stale: the next tick's run supersedes it.
         maxEventAge: Duration.seconds(Math.max(60, target.rate.toSeconds())),
         deadLetterQueue: target.deadLetterQueue,
+        ...(target.input ? { input: ScheduleTargetInput.fromObject(target.input) } : {}),
       }),
     });
     acknowledgeInvokeVersions(target.role, target.fn);
@@ -776,6 +806,7 @@ function validateProps(props: PaymentSessionWatchProps): void {
     ['publisherBatchSize', props.publisherBatchSize, 1, 10_000],
     ['publisherRetryAttempts', props.publisherRetryAttempts, 0, 10_000],
     ['pollerMemorySize', props.pollerMemorySize, 128, 10_240],
+    ['pollShards', props.pollShards, 1, MAX_POLL_SHARDS],
   ];
   for (const [name, value, min, max] of ranges) {
     if (value !== undefined && !(Number.isInteger(value) && value >= min && value <= max)) {

@@ -49,7 +49,7 @@ export const historyCliConfigSchema = tableConfigSchema
   .extend({
     /** Region of the deployed table. Required unless `DYNAMODB_ENDPOINT` is set. */
     AWS_REGION: z.string().min(1).optional(),
-    DUE_SHARDS: trackerConfigSchema.shape.DUE_SHARDS,
+    POLL_SHARDS: trackerConfigSchema.shape.POLL_SHARDS,
   })
   .refine((config) => config.DYNAMODB_ENDPOINT !== undefined || config.AWS_REGION !== undefined, {
     path: ['AWS_REGION'],
@@ -143,7 +143,7 @@ export async function runHistoryCommand(io: HistoryCommandIo): Promise<number> {
         region: config.AWS_REGION,
       });
       store ??= new SessionStore({ client, tableName });
-      audit ??= new AuditQueries({ client, tableName, dueShards: config.DUE_SHARDS });
+      audit ??= new AuditQueries({ client, tableName, pollShards: config.POLL_SHARDS });
     } catch (error) {
       if (error instanceof ConfigError) {
         io.stderr(`history: ${error.message}\n`);

@@ -7,6 +7,7 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { join, resolve } from 'node:path';
+import { readConfig, trackerConfigSchema } from '../../functions/core/config';
 import type { DiscoverySummary } from '../../functions/core/discovery/sweep';
 import { createDocumentClient } from '../../functions/core/dynamo';
 import { authFromEnvironment } from '../../functions/core/environment';
@@ -14,7 +15,7 @@ import { LeaseStore } from '../../functions/core/lease';
 import { silentLogger } from '../../functions/core/oneentry/http';
 import { ROUTES, routeKey } from '../../functions/core/routes';
 import { SessionStore } from '../../functions/core/store';
-import { POLLER_LEASE } from '../../functions/core/tracker';
+import { combineCycleSummaries, pollerLeaseName } from '../../functions/core/tracker';
 import { FUNCTION_TIMEOUTS, PUBLISHER_RETRY_ATTEMPTS } from '../cdk/function-defaults';
 import { describeEvent, describeWebhook, errorLines, PollReporter } from './console-lines';
 import { lockDataDir } from './data-dir-lock';
@@ -100,9 +101,12 @@ export async function startRuntime({
     const documentClient = createDocumentClient({ endpoint: dynamo.endpoint });
     stack.push(async () => documentClient.destroy());
     await ensureTable(documentClient, tableName);
-    const store = new SessionStore({ client: documentClient, tableName });
+    const { POLL_SHARDS } = readConfig(trackerConfigSchema.pick({ POLL_SHARDS: true }), env);
+    const store = new SessionStore({ client: documentClient, tableName, pollShards: POLL_SHARDS });
     // Only this process tree polls this table: a lease left by a killed run is stale.
-    await new LeaseStore(documentClient, tableName).breakLease(POLLER_LEASE);
+    const shards = Array.from({ length: POLL_SHARDS }, (_, shard) => shard);
+    const leases = new LeaseStore(documentClient, tableName);
+    for (const shard of shards) await leases.breakLease(pollerLeaseName(shard, POLL_SHARDS));
 
     const oneEntry = await startLocalOneEntry({
       env,
@@ -227,7 +231,15 @@ export async function startRuntime({
     });
     const loop = new PollLoop({
       intervalMs: settings.POLL_INTERVAL_SECONDS * 1000,
-      invoke: () => poller.handler({}, lambdaContext('poller', timeoutOf('poller'))),
+      // Like one schedule per shard firing together: the shards' cycles run side by side.
+      invoke: async () =>
+        combineCycleSummaries(
+          await Promise.all(
+            shards.map((shard) =>
+              poller.handler({ shard }, lambdaContext('poller', timeoutOf('poller'))),
+            ),
+          ),
+        ),
       onSummary: (summary) => reporter.report(summary),
       onError: errorLines(log, 'poller'),
     });

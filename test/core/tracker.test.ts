@@ -92,13 +92,14 @@ describe('Tracker.runCycle', () => {
     }
   });
 
-  it('goes on with a cut-short pass over older orders where it stopped, across shards, checking each once', async () => {
+  it('goes on with a cut-short pass over older orders where it stopped, across partitions, checking each once', async () => {
+    // Tracked by a layout of three shards, so spread over three partitions the one poller reads.
     const store = new SessionStore({
       client: table.client,
       tableName: table.tableName,
-      dueShards: 3,
+      pollShards: 3,
     });
-    const { tracker } = trackerFor(table, sim, { concurrency: 1 }, { store });
+    const { tracker } = trackerFor(table, sim, { concurrency: 1 });
     const twoHoursAgo = new Date(Date.now() - 2 * 3_600_000);
     const orderIds = Array.from({ length: 12 }, () => sim.createOrder());
     for (const orderId of orderIds) {

@@ -57,12 +57,12 @@ beforeAll(async () => {
   store = new SessionStore({
     client: table.client,
     tableName: table.tableName,
-    dueShards: DUE_SHARDS,
+    pollShards: DUE_SHARDS,
   });
   audit = new AuditQueries({
     client: table.client,
     tableName: table.tableName,
-    dueShards: DUE_SHARDS,
+    pollShards: DUE_SHARDS,
     now: () => now,
   });
   const ids = Array.from({ length: ORDERS }, (_, index) => index + 1);

@@ -63,6 +63,8 @@ describe('context', () => {
     [{ oneEntryUrl: URL_, logRetentionDays: '31' }, 'logRetentionDays'],
     [{ oneEntryUrl: URL_, logLevel: 'TRACE' }, 'logLevel'],
     [{ oneEntryUrl: URL_, pollConcurrency: '1000' }, 'pollConcurrency'],
+    [{ oneEntryUrl: URL_, pollShards: '0' }, 'pollShards'],
+    [{ oneEntryUrl: URL_, pollShards: '65' }, 'pollShards'],
     [{ oneEntryUrl: URL_, alarmTopicArn: 'my-topic' }, 'alarmTopicArn'],
   ])('rejects %j naming %s', (context, key) => {
     expect(() => readContext(new App({ context }).node)).toThrow(`context '${key}'`);
@@ -98,6 +100,8 @@ describe('PaymentSessionWatch props', () => {
     [{ pollRate: Duration.seconds(30) }, /pollRate/],
     [{ pollRate: Duration.seconds(90) }, /pollRate/],
     [{ pollConcurrency: 0 }, /pollConcurrency/],
+    [{ pollShards: 0 }, /pollShards/],
+    [{ pollShards: 1.5 }, /pollShards/],
     [{ maxTrackingHours: 0 }, /maxTrackingHours/],
     [{ pendingStatuses: [] }, /pendingStatuses/],
     [{ pendingStatuses: ['a,b'] }, /pendingStatuses/],

@@ -405,6 +405,29 @@ describe('discovery', () => {
     });
   });
 
+  it('starts each of pollShards shards from its own schedule naming the shard, every function placing orders by the same layout', () => {
+    const sharded = synthesize({ pollShards: '3', discoveryRate: '0' }).template;
+    const schedules = Object.values(sharded.findResources('AWS::Scheduler::Schedule'));
+    expect(schedules.map((schedule) => JSON.parse(schedule.Properties.Target.Input))).toEqual([
+      { shard: 0 },
+      { shard: 1 },
+      { shard: 2 },
+    ]);
+    for (const schedule of schedules) {
+      expect(schedule.Properties).toMatchObject({ ScheduleExpression: 'rate(1 minute)' });
+    }
+    const functions = Object.values(sharded.findResources('AWS::Lambda::Function')).filter(
+      (fn) => fn.Properties.Environment?.Variables?.TABLE_NAME,
+    );
+    expect(functions.length).toBeGreaterThanOrEqual(4);
+    for (const fn of functions) {
+      expect(fn.Properties.Environment.Variables.POLL_SHARDS).toBe('3');
+    }
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      Target: Match.objectLike({ Arn: getAtt(id.poller), Input: JSON.stringify({ shard: 0 }) }),
+    });
+  });
+
   it('is left out entirely with discoveryRate 0, and takes its rate and backfill from context', () => {
     const off = synthesize({ discoveryRate: '0' }).template;
     expect(Object.values(off.findResources('AWS::Lambda::Function'))).toHaveLength(4);

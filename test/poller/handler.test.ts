@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { UnknownShardError } from '../../functions/core/due-layout';
 import { LeaseStore } from '../../functions/core/lease';
 import { createLogger, createMetrics } from '../../functions/core/observability';
 import { OneEntryClient } from '../../functions/core/oneentry/client';
@@ -7,7 +8,7 @@ import { fingerprintOf } from '../../functions/core/oneentry/device';
 import { StatusModel } from '../../functions/core/status';
 import { SessionStore } from '../../functions/core/store';
 import { Tracker } from '../../functions/core/tracker';
-import { createPollerHandler } from '../../functions/poller/handler';
+import { createPollerHandler, InvalidPollEventError } from '../../functions/poller/handler';
 import { lambdaContext } from '../../infra/local/lambda-context';
 import { type Simulator, startSimulator } from '../../infra/simulator/simulator';
 import { newTestDeviceId, seedFor, sharedAuth } from '../support/auth';
@@ -148,6 +149,51 @@ describe('poller handler', () => {
     const next = await tracker.runCycle({ owner: 'next', remainingTimeMs: () => 60_000 });
     expect(next).toMatchObject({ status: 'completed', checked: 3 });
   }, 30_000);
+});
+
+describe('poller handler and shards', () => {
+  it('polls the shard its schedule names, and refuses an event that names no valid shard', async () => {
+    const own = await createTestTable('poller-shards');
+    try {
+      const store = new SessionStore({
+        client: own.client,
+        tableName: own.tableName,
+        pollShards: 2,
+      });
+      const { tracker } = trackerFor(own, sim, {}, { store });
+      const handler = createPollerHandler({
+        logger: createLogger('poller'),
+        metrics: createMetrics(),
+        tracker: async () => tracker,
+      });
+      let even = sim.createOrder();
+      if (even % 2 === 1) even = sim.createOrder();
+      const odd = even % 2 === 0 ? sim.createOrder() : even;
+      for (const orderId of [even, odd]) {
+        sim.createSession(orderId, { status: 'waiting' });
+        await store.trackOrder(orderId);
+      }
+      sim.resetStats();
+
+      const { result, output } = await captureOutput(() =>
+        handler({ shard: 1 }, lambdaContext('poller', 60_000)),
+      );
+
+      expect(result).toMatchObject({ status: 'completed', checked: 1 });
+      expect(sim.stats().sessionRequestsByOrder).toEqual({ [odd]: 1 });
+      const summaryLine = output.split('\n').find((line) => line.includes('Poll cycle finished'));
+      expect(JSON.parse(summaryLine!)).toMatchObject({ shard: 1, checked: 1 });
+      await expect(
+        captureOutput(() => handler({ shard: 'one' }, lambdaContext('poller', 60_000))),
+      ).rejects.toThrow(InvalidPollEventError);
+      await expect(
+        captureOutput(() => handler({ shard: 2 }, lambdaContext('poller', 60_000))),
+      ).rejects.toThrow(UnknownShardError);
+      expect(sim.stats().sessionRequests).toBe(1);
+    } finally {
+      await own.drop();
+    }
+  });
 });
 
 describe('poller handler and the shared OneEntry sign-in', () => {

@@ -3,11 +3,13 @@
  * stuck orders, and transitions in a time range. Each answers one page and an opaque cursor
  * for the next (`null` at the end); see `table.ts` for the indexes behind them.
  */
+
 import {
   BatchGetCommand,
   type BatchGetCommandOutput,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
+import { DueLayout } from '../due-layout';
 import type { HistoryKind, OrderState, TrackingState } from '../model';
 import { orderStateOf } from '../store';
 import {
@@ -74,8 +76,8 @@ export interface TransitionsQuery extends Paging {
 export interface AuditQueriesOptions {
   client: DynamoDBDocumentClient;
   tableName: string;
-  /** Shards of the due index, as the store writes them. Default 1. */
-  dueShards?: number;
+  /** Poller shards of the current layout (`POLL_SHARDS`); the partitions read are the layout's. Default 1. */
+  pollShards?: number;
   now?: () => Date;
 }
 
@@ -92,7 +94,7 @@ const BATCH_GET_MAX = 100;
 export class AuditQueries {
   private readonly client: DynamoDBDocumentClient;
   private readonly tableName: string;
-  private readonly dueShards: number;
+  private readonly layout: DueLayout;
   private readonly now: () => Date;
   /** What the last page read (Query items and requests). */
   lastRead: ReadStats = { read: 0, queries: 0 };
@@ -100,7 +102,7 @@ export class AuditQueries {
   constructor(options: AuditQueriesOptions) {
     this.client = options.client;
     this.tableName = options.tableName;
-    this.dueShards = options.dueShards ?? 1;
+    this.layout = new DueLayout(options.client, options.tableName, options.pollShards ?? 1);
     this.now = options.now ?? (() => new Date());
   }
 
@@ -143,6 +145,8 @@ export class AuditQueries {
       from: new Date(0),
       to: query.trackedBefore,
     }));
+    // Every partition any layout wrote to, not only the current layout's (see `due-layout.ts`).
+    const partitions = (await this.layout.allPartitions()).map(dueShardName);
     const page = await this.walk(listing, range, query.limit, {
       indexName: DUE_INDEX,
       partitionKey: DUE_INDEX_PARTITION_KEY,
@@ -152,7 +156,7 @@ export class AuditQueries {
       high: range.to,
       groups: [
         {
-          partitions: Array.from({ length: this.dueShards }, (_, shard) => dueShardName(shard)),
+          partitions,
           end: `${range.to}#~`,
         },
       ],
