@@ -20,6 +20,9 @@ export const csvString = z
 
 const positiveInt = z.coerce.number().int().positive();
 
+/** Highest `ONEENTRY_MAX_RPS` / `oneEntryMaxRps` accepted. */
+export const MAX_ONEENTRY_RPS = 10_000;
+
 /** Where the table is. */
 export const tableConfigSchema = z.object({
   /** Name of the DynamoDB table. Required. */
@@ -39,6 +42,8 @@ export const oneEntryConfigSchema = z.object({
   ONEENTRY_TIMEOUT_MS: positiveInt.default(5000),
   /** Attempts per request, the first included, for retryable failures. Default 4. */
   ONEENTRY_MAX_ATTEMPTS: positiveInt.max(10).default(4),
+  /** Requests per second the whole deployment sends to OneEntry (see `oneentry/budget.ts`); 0: no cap. Default 20. */
+  ONEENTRY_MAX_RPS: z.coerce.number().min(0).max(MAX_ONEENTRY_RPS).default(20),
   /** Marker of the auth provider used for sign-in and token refresh. Default `email`. */
   ONEENTRY_AUTH_PROVIDER: z.string().min(1).default('email'),
   /**

@@ -18,6 +18,7 @@ import { createDocumentClient } from './dynamo';
 import { AuditQueries } from './history/audit';
 import { LeaseStore } from './lease';
 import { OneEntryAuthApi } from './oneentry/auth-api';
+import { SharedRequestBudget } from './oneentry/budget';
 import { OneEntryClient } from './oneentry/client';
 import { CredentialStore } from './oneentry/credential-store';
 import type { ClientLogger } from './oneentry/http';
@@ -124,6 +125,15 @@ export async function trackerFromEnvironment(
     auth,
     timeoutMs: oneEntry.ONEENTRY_TIMEOUT_MS,
     maxAttempts: oneEntry.ONEENTRY_MAX_ATTEMPTS,
+    // Poller shards, the webhook's checks and discovery all come through here: one budget.
+    budget:
+      oneEntry.ONEENTRY_MAX_RPS > 0
+        ? new SharedRequestBudget({
+            client: documentClient,
+            tableName,
+            maxRps: oneEntry.ONEENTRY_MAX_RPS,
+          })
+        : undefined,
     logger,
   });
   const statuses = new StatusModel(settings.PENDING_STATUSES);

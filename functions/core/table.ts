@@ -13,6 +13,7 @@
  * | credentials | `CREDENTIALS#oneentry` | `CREDENTIALS`                       |
  * | discovery | `DISCOVERY#sessions` | `CHECKPOINT`                             |
  * | due layout | `LAYOUT#due`     | `LAYOUT`                                   |
+ * | upstream budget | `BUDGET#oneentry` | `BUDGET`                              |
  *
  * The order item carries the current state of each of its sessions and a version that every
  * transition bumps. While an order is tracked it also carries the sparse `dueShard`/`dueKey`
@@ -93,6 +94,7 @@ export const ENTITY = {
   credentials: 'credentials',
   checkpoint: 'checkpoint',
   layout: 'layout',
+  budget: 'budget',
 } as const;
 
 /**
@@ -221,6 +223,11 @@ export const discoveryCheckpointKey = () => ({
 
 /** Due-index partition `partition`; which shard reads it depends on the layout (see `due-layout.ts`). */
 export const dueShardName = (partition: number) => `TRACKING#${partition}`;
+
+export const budgetKey = () => ({
+  [PARTITION_KEY]: 'BUDGET#oneentry',
+  [SORT_KEY]: 'BUDGET',
+});
 
 export const dueLayoutKey = () => ({
   [PARTITION_KEY]: 'LAYOUT#due',

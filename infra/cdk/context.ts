@@ -13,6 +13,7 @@
  * | `pollConcurrency`            | upstream checks in flight per cycle (1–256)            | `16`                  |
  * | `pollRate`                   | minutes between poll cycles (whole, ≥ 1)               | `1`                   |
  * | `pollShards`                 | poller shards, each with its lease and schedule (1–64) | `1`                   |
+ * | `oneEntryMaxRps`             | requests per second to OneEntry, whole deployment (0: no cap) | `20`           |
  * | `discoveryRate`              | minutes between discovery sweeps (whole; 0 turns off)  | `5`                   |
  * | `discoveryBackfillHours`     | first sweep adopts sessions created in the last N hours | `0`                  |
  * | `eventBusName`               | publish to this existing bus instead of a new one      | a new bus             |
@@ -29,7 +30,7 @@ import { Duration } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
 import { z } from 'zod';
-import { csvString } from '../../functions/core/config';
+import { csvString, MAX_ONEENTRY_RPS } from '../../functions/core/config';
 import { MAX_POLL_SHARDS } from '../../functions/core/due-layout';
 import type { LogLevel } from './payment-session-watch';
 import type { PaymentSessionWatchStackProps } from './stack';
@@ -51,6 +52,7 @@ export const contextSchema = z.object({
   pollConcurrency: z.coerce.number().int().min(1).max(256).optional(),
   pollRate: z.coerce.number().int().min(1).default(1),
   pollShards: z.coerce.number().int().min(1).max(MAX_POLL_SHARDS).optional(),
+  oneEntryMaxRps: z.coerce.number().min(0).max(MAX_ONEENTRY_RPS).optional(),
   discoveryRate: z.coerce.number().int().min(0).default(5),
   discoveryBackfillHours: z.coerce.number().min(0).optional(),
   eventBusName: z.string().min(1).optional(),
@@ -118,6 +120,7 @@ export function stackPropsFromContext(node: Node): PaymentSessionWatchStackProps
       pollConcurrency: context.pollConcurrency,
       pollRate: Duration.minutes(context.pollRate),
       pollShards: context.pollShards,
+      oneEntryMaxRps: context.oneEntryMaxRps,
       discoveryRate: Duration.minutes(context.discoveryRate),
       discoveryBackfillHours: context.discoveryBackfillHours,
       eventSource: context.eventSource,

@@ -25,6 +25,7 @@ import { type ISecret, Secret, type SecretProps } from 'aws-cdk-lib/aws-secretsm
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { MAX_ONEENTRY_RPS } from '../../functions/core/config';
 import { PLACEHOLDER_APP_TOKEN } from '../../functions/core/credentials';
 import { MAX_POLL_SHARDS } from '../../functions/core/due-layout';
 import {
@@ -126,6 +127,14 @@ export interface PaymentSessionWatchProps {
    * @default 4
    */
   readonly oneEntryMaxAttempts?: number;
+
+  /**
+   * Requests per second the whole deployment sends to OneEntry (`ONEENTRY_MAX_RPS`): every
+   * poller shard, the webhook's immediate checks and discovery share it through the table,
+   * and a 429 makes all of them wait for its `Retry-After`. 0 turns the cap off.
+   * @default 20
+   */
+  readonly oneEntryMaxRps?: number;
 
   /**
    * PutEvents attempts per event within one publisher invocation (`PUBLISH_MAX_ATTEMPTS`).
@@ -411,6 +420,7 @@ export class PaymentSessionWatch extends Construct {
       ONEENTRY_AUTH_PROVIDER: props.oneEntryAuthProvider ?? 'email',
       ONEENTRY_TIMEOUT_MS: String((props.oneEntryTimeout ?? Duration.seconds(5)).toMilliseconds()),
       ONEENTRY_MAX_ATTEMPTS: String(props.oneEntryMaxAttempts ?? 4),
+      ONEENTRY_MAX_RPS: String(props.oneEntryMaxRps ?? 20),
       PENDING_STATUSES: (props.pendingStatuses ?? ['waiting']).join(','),
       MAX_TRACKING_HOURS: String(props.maxTrackingHours ?? 24),
       POLL_TIME_MARGIN_MS: String((props.pollTimeMargin ?? Duration.seconds(10)).toMilliseconds()),
@@ -812,6 +822,10 @@ function validateProps(props: PaymentSessionWatchProps): void {
     if (value !== undefined && !(Number.isInteger(value) && value >= min && value <= max)) {
       throw new Error(`${name} must be an integer from ${min} to ${max}, got ${value}`);
     }
+  }
+  const maxRps = props.oneEntryMaxRps;
+  if (maxRps !== undefined && !(maxRps >= 0 && maxRps <= MAX_ONEENTRY_RPS)) {
+    throw new Error(`oneEntryMaxRps must be from 0 (no cap) to ${MAX_ONEENTRY_RPS}, got ${maxRps}`);
   }
   const failureRatio = props.circuitFailureRatio;
   if (failureRatio !== undefined && !(failureRatio > 0 && failureRatio <= 1)) {

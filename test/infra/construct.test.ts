@@ -65,6 +65,7 @@ describe('context', () => {
     [{ oneEntryUrl: URL_, pollConcurrency: '1000' }, 'pollConcurrency'],
     [{ oneEntryUrl: URL_, pollShards: '0' }, 'pollShards'],
     [{ oneEntryUrl: URL_, pollShards: '65' }, 'pollShards'],
+    [{ oneEntryUrl: URL_, oneEntryMaxRps: '-1' }, 'oneEntryMaxRps'],
     [{ oneEntryUrl: URL_, alarmTopicArn: 'my-topic' }, 'alarmTopicArn'],
   ])('rejects %j naming %s', (context, key) => {
     expect(() => readContext(new App({ context }).node)).toThrow(`context '${key}'`);
@@ -102,6 +103,7 @@ describe('PaymentSessionWatch props', () => {
     [{ pollConcurrency: 0 }, /pollConcurrency/],
     [{ pollShards: 0 }, /pollShards/],
     [{ pollShards: 1.5 }, /pollShards/],
+    [{ oneEntryMaxRps: -1 }, /oneEntryMaxRps/],
     [{ maxTrackingHours: 0 }, /maxTrackingHours/],
     [{ pendingStatuses: [] }, /pendingStatuses/],
     [{ pendingStatuses: ['a,b'] }, /pendingStatuses/],

@@ -428,6 +428,24 @@ describe('discovery', () => {
     });
   });
 
+  it('gives every function that calls OneEntry the one upstream budget, 20 rps unless oneEntryMaxRps says otherwise', () => {
+    const callers = (synthesized: typeof template) =>
+      Object.values(synthesized.findResources('AWS::Lambda::Function')).filter(
+        (fn) => fn.Properties.Environment?.Variables?.ONEENTRY_URL,
+      );
+    const byDefault = callers(template);
+    expect(byDefault).toHaveLength(3); // poller, webhook, discovery
+    for (const fn of byDefault) {
+      expect(fn.Properties.Environment.Variables.ONEENTRY_MAX_RPS).toBe('20');
+    }
+    const tuned = callers(synthesize({ oneEntryMaxRps: '5' }).template);
+    expect(tuned.map((fn) => fn.Properties.Environment.Variables.ONEENTRY_MAX_RPS)).toEqual([
+      '5',
+      '5',
+      '5',
+    ]);
+  });
+
   it('is left out entirely with discoveryRate 0, and takes its rate and backfill from context', () => {
     const off = synthesize({ discoveryRate: '0' }).template;
     expect(Object.values(off.findResources('AWS::Lambda::Function'))).toHaveLength(4);

@@ -1,5 +1,6 @@
 import { fullJitter } from '../backoff';
 import type { PaymentSession } from '../model';
+import type { RequestBudget } from './budget';
 import {
   OneEntryAuthError,
   OneEntryError,
@@ -24,6 +25,9 @@ import {
 } from './schema';
 import type { UserAuth } from './shared-auth';
 
+/** How long everyone waits after a 429 that names no `Retry-After`. */
+const DEFAULT_COOL_DOWN_MS = 1000;
+
 export interface OneEntryClientOptions {
   /** Project URL, e.g. `https://my-project.oneentry.cloud`. */
   baseUrl: string;
@@ -47,6 +51,8 @@ export interface OneEntryClientOptions {
   logger?: ClientLogger | undefined;
   /** For tests: the jitter source. Default `Math.random`. */
   random?: (() => number) | undefined;
+  /** The deployment's request budget and shared 429 cool-down; every attempt takes a permit. Default: none. */
+  budget?: RequestBudget | undefined;
 }
 
 /** One page of the sessions list. */
@@ -155,6 +161,7 @@ export class OneEntryClient {
     for (let attempt = 1; ; attempt++) {
       try {
         const token = await this.auth.accessToken(signal);
+        await this.options.budget?.take(signal);
         const response = await timedFetch(
           this.fetch,
           url,
@@ -195,6 +202,10 @@ export class OneEntryClient {
           caught instanceof RetryableHttp
             ? parseRetryAfter(caught.headers.get('retry-after'))
             : undefined;
+        if (caught instanceof RetryableHttp && caught.status === 429) {
+          // Every part of the deployment backs off, not only this caller.
+          await this.options.budget?.coolDown(retryAfter ?? DEFAULT_COOL_DOWN_MS);
+        }
         if (retryAfter !== undefined && retryAfter > this.maxRetryAfterMs) throw error;
         const delay =
           retryAfter ??
