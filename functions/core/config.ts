@@ -85,6 +85,10 @@ export const trackerConfigSchema = z.object({
   CIRCUIT_FAILURE_RATIO: z.coerce.number().gt(0).lte(1).default(0.5),
   /** Poller shards: the due index's layout (see `due-layout.ts`); the same value for every function. Default 1. */
   POLL_SHARDS: positiveInt.max(MAX_POLL_SHARDS).default(1),
+  /** The fast lane: re-check the young band every N seconds until the next cycle; 0 turns it off. Default 0. */
+  FAST_POLL_SECONDS: z.coerce.number().int().min(0).max(3600).default(0),
+  /** Seconds between cycle starts (Scheduler's rate; set by the stack and the local runtime). Default 60. */
+  POLL_RATE_SECONDS: z.coerce.number().positive().max(86_400).default(60),
 });
 
 /** How the discovery sweep reads OneEntry's sessions list. */

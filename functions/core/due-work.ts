@@ -46,6 +46,8 @@ export interface DueWorkOptions {
   maxAgeMs: number;
   counts: DueCounts;
   signal?: AbortSignal | undefined;
+  /** Only the young band (the fast lane's rounds, see `tracker.ts`). Default false. */
+  youngOnly?: boolean | undefined;
 }
 
 /** One band's pass in this cycle. */
@@ -66,7 +68,8 @@ export class DueWork {
   private readonly passes: Pass[];
 
   constructor(private readonly options: DueWorkOptions) {
-    this.passes = POLL_BANDS.map(({ stepMs }, band) => {
+    const bands = options.youngOnly ? POLL_BANDS.slice(0, 1) : POLL_BANDS;
+    this.passes = bands.map(({ stepMs }, band) => {
       // A band checked at every cycle starts over each cycle: none of it may skip a cycle.
       const pass = stepMs === 0 ? undefined : options.lease.bands[String(band)]?.pass;
       return {

@@ -149,6 +149,8 @@ export async function trackerFromEnvironment(
       circuitMinCalls: settings.CIRCUIT_MIN_CALLS,
       circuitFailureRatio: settings.CIRCUIT_FAILURE_RATIO,
       maxTrackingHours: settings.MAX_TRACKING_HOURS,
+      fastPollMs: settings.FAST_POLL_SECONDS * 1000,
+      cycleIntervalMs: settings.POLL_RATE_SECONDS * 1000,
     },
   });
   return { tracker, store, client, auth, statuses, documentClient, tableName };

@@ -4,10 +4,10 @@
  */
 
 import { type DueItem, DueWork } from './due-work';
-import type { LeaseStore } from './lease';
+import type { Lease, LeaseStore } from './lease';
 import type { HistoryEntry, OrderState, PaymentSession, SessionSnapshot } from './model';
 import { OneEntryError } from './oneentry/errors';
-import type { ClientLogger } from './oneentry/http';
+import { type ClientLogger, sleep } from './oneentry/http';
 import type { StatusModel } from './status';
 import { type SessionStore, StaleOrderError } from './store';
 
@@ -44,6 +44,13 @@ export interface TrackerSettings {
   circuitFailureRatio: number;
   /** Hours after which an unresolved order stops being tracked. Default 24. */
   maxTrackingHours: number;
+  /**
+   * The fast lane: after its pass, a cycle checks the young band again every this many ms
+   * until the next cycle is due. 0 turns it off. Default 0.
+   */
+  fastPollMs: number;
+  /** Ms between the starts of two cycles (Scheduler's rate): where the fast lane stops. Default 60000. */
+  cycleIntervalMs: number;
 }
 
 export const DEFAULT_TRACKER_SETTINGS: TrackerSettings = {
@@ -52,6 +59,8 @@ export const DEFAULT_TRACKER_SETTINGS: TrackerSettings = {
   circuitMinCalls: 10,
   circuitFailureRatio: 0.5,
   maxTrackingHours: 24,
+  fastPollMs: 0,
+  cycleIntervalMs: 60_000,
 };
 
 export interface TrackerOptions {
@@ -115,6 +124,8 @@ export interface CycleSummary {
   cancelled: number;
   upstreamCalls: number;
   upstreamFailures: number;
+  /** Rounds of the fast lane over the young band after the pass. */
+  fastRounds: number;
   durationMs: number;
 }
 
@@ -237,6 +248,30 @@ export class Tracker {
       counts: summary,
       signal,
     });
+    let stop: CycleStatus | undefined;
+    try {
+      stop = await this.work(due, summary, deadline, run);
+      stop ??= signal.aborted || !due.complete ? 'time-budget' : undefined;
+      stop ??= await this.fastLane({ startedAt, partitions, lease, summary, deadline, run });
+    } finally {
+      summary.status = stop ?? 'completed';
+      // The release is not bound to the cycle's signal: it runs in the margin kept for it.
+      await this.options.leases.release(lease, due.progress());
+      summary.durationMs = this.now() - startedAt;
+    }
+    return summary;
+  }
+
+  /**
+   * Works through `due` with the cycle's concurrency. Returns why it stopped early, if it did.
+   */
+  private async work(
+    due: DueWork,
+    summary: CycleSummary,
+    deadline: Required<CheckOptions>,
+    run: { remainingTimeMs: () => number },
+  ): Promise<CycleStatus | undefined> {
+    const { signal } = deadline;
     const work = due.items();
     let stop: CycleStatus | undefined;
     const worker = async () => {
@@ -268,12 +303,53 @@ export class Tracker {
       await Promise.all(Array.from({ length: this.settings.concurrency }, worker));
     } finally {
       await work.return(undefined);
-      summary.status = stop ?? (signal.aborted || !due.complete ? 'time-budget' : 'completed');
-      // The release is not bound to the cycle's signal: it runs in the margin kept for it.
-      await this.options.leases.release(lease, due.progress());
-      summary.durationMs = this.now() - startedAt;
     }
-    return summary;
+    return stop;
+  }
+
+  /**
+   * The fast lane: once the pass is done, the young band (where most payments resolve) is
+   * checked again every `fastPollMs` while the lease is held, until a round could no longer
+   * end before the next cycle starts (which then finds the lease free) or the invocation's
+   * time runs short. Older bands keep their grid. Returns a status only when it stops the
+   * cycle for a reason of its own (the upstream looks down).
+   */
+  private async fastLane(cycle: {
+    startedAt: number;
+    partitions: readonly number[];
+    lease: Lease;
+    summary: CycleSummary;
+    deadline: Required<CheckOptions>;
+    run: { remainingTimeMs: () => number };
+  }): Promise<CycleStatus | undefined> {
+    const { fastPollMs, cycleIntervalMs, timeMarginMs } = this.settings;
+    if (fastPollMs <= 0) return undefined;
+    const { startedAt, partitions, lease, summary, deadline, run } = cycle;
+    for (let round = 1; ; round++) {
+      const at = startedAt + round * fastPollMs;
+      if (at + fastPollMs > startedAt + cycleIntervalMs) return undefined;
+      try {
+        await sleep(Math.max(0, at - this.now()), deadline.signal);
+      } catch {
+        return undefined; // the invocation's time is up: the lane just ends
+      }
+      if (run.remainingTimeMs() < timeMarginMs) return undefined;
+      const young = new DueWork({
+        store: this.options.store,
+        partitions,
+        // Young orders are checked at every round: no cursor to keep, nothing to resume.
+        lease: { ...lease, bands: {} },
+        now: this.now(),
+        maxAgeMs: this.settings.maxTrackingHours * 3_600_000,
+        counts: { tracked: 0, due: 0 },
+        signal: deadline.signal,
+        youngOnly: true,
+      });
+      const stop = await this.work(young, summary, deadline, run);
+      summary.fastRounds++;
+      if (stop === 'circuit-open') return stop;
+      if (stop) return undefined;
+    }
   }
 
   /** Checks or expires one due order. False when the deadline cancelled it. */
@@ -351,6 +427,7 @@ export function emptyCycleSummary(status: CycleStatus): CycleSummary {
     cancelled: 0,
     upstreamCalls: 0,
     upstreamFailures: 0,
+    fastRounds: 0,
     durationMs: 0,
   };
 }

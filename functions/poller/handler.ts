@@ -42,6 +42,7 @@ export function emitCycleMetrics(metrics: Metrics, summary: CycleSummary): void 
   metrics.addMetric('ChecksCancelled', MetricUnit.Count, summary.cancelled);
   metrics.addMetric('UpstreamCalls', MetricUnit.Count, summary.upstreamCalls);
   metrics.addMetric('UpstreamFailures', MetricUnit.Count, summary.upstreamFailures);
+  metrics.addMetric('FastRounds', MetricUnit.Count, summary.fastRounds);
   metrics.addMetric('CycleDurationMs', MetricUnit.Milliseconds, summary.durationMs);
   // Its own metric, not an error: a deployment waiting for its secrets pages no one.
   metrics.addMetric('NotConfigured', MetricUnit.Count, summary.status === 'not-configured' ? 1 : 0);

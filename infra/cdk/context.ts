@@ -13,6 +13,7 @@
  * | `pollConcurrency`            | upstream checks in flight per cycle (1–256)            | `16`                  |
  * | `pollRate`                   | minutes between poll cycles (whole, ≥ 1)               | `1`                   |
  * | `pollShards`                 | poller shards, each with its lease and schedule (1–64) | `1`                   |
+ * | `fastPollSeconds`            | fast lane: young orders re-checked every N s (0: off)  | `0`                   |
  * | `oneEntryMaxRps`             | requests per second to OneEntry, whole deployment (0: no cap) | `20`           |
  * | `discoveryRate`              | minutes between discovery sweeps (whole; 0 turns off)  | `5`                   |
  * | `discoveryBackfillHours`     | first sweep adopts sessions created in the last N hours | `0`                  |
@@ -53,6 +54,7 @@ export const contextSchema = z.object({
   pollRate: z.coerce.number().int().min(1).default(1),
   pollShards: z.coerce.number().int().min(1).max(MAX_POLL_SHARDS).optional(),
   oneEntryMaxRps: z.coerce.number().min(0).max(MAX_ONEENTRY_RPS).optional(),
+  fastPollSeconds: z.coerce.number().int().min(0).optional(),
   discoveryRate: z.coerce.number().int().min(0).default(5),
   discoveryBackfillHours: z.coerce.number().min(0).optional(),
   eventBusName: z.string().min(1).optional(),
@@ -121,6 +123,7 @@ export function stackPropsFromContext(node: Node): PaymentSessionWatchStackProps
       pollRate: Duration.minutes(context.pollRate),
       pollShards: context.pollShards,
       oneEntryMaxRps: context.oneEntryMaxRps,
+      fastPollSeconds: context.fastPollSeconds,
       discoveryRate: Duration.minutes(context.discoveryRate),
       discoveryBackfillHours: context.discoveryBackfillHours,
       eventSource: context.eventSource,

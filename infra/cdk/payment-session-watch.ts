@@ -97,6 +97,15 @@ export interface PaymentSessionWatchProps {
   readonly pollShards?: number;
 
   /**
+   * The fast lane (`FAST_POLL_SECONDS`): after its pass, each poll cycle checks the orders of
+   * the youngest band again every this many seconds until the next cycle is due, so a young
+   * payment's change is seen in seconds instead of up to `pollRate`. The poller then runs
+   * about `pollRate` per invocation (Lambda seconds: see the README's cost model). 0: off.
+   * @default 0
+   */
+  readonly fastPollSeconds?: number;
+
+  /**
    * Stop starting checks when less of the poller's time than this is left
    * (`POLL_TIME_MARGIN_MS`).
    * @default Duration.seconds(10)
@@ -441,6 +450,8 @@ export class PaymentSessionWatch extends Construct {
         ...common,
         ...oneEntry,
         POLL_CONCURRENCY: String(props.pollConcurrency ?? 16),
+        FAST_POLL_SECONDS: String(props.fastPollSeconds ?? 0),
+        POLL_RATE_SECONDS: String(pollRate.toSeconds()),
         CIRCUIT_MIN_CALLS: String(props.circuitMinCalls ?? 10),
         CIRCUIT_FAILURE_RATIO: String(props.circuitFailureRatio ?? 0.5),
       },
@@ -835,6 +846,18 @@ function validateProps(props: PaymentSessionWatchProps): void {
   const margin = (props.pollTimeMargin ?? Duration.seconds(10)).toSeconds();
   if (pollerTimeout > 900 || margin >= pollerTimeout) {
     throw new Error('pollerTimeout must be at most 15 minutes and longer than pollTimeMargin');
+  }
+  const fast = props.fastPollSeconds ?? 0;
+  const rateSeconds = (props.pollRate ?? Duration.minutes(1)).toSeconds();
+  if (!(Number.isInteger(fast) && fast >= 0 && fast < rateSeconds)) {
+    throw new Error(
+      `fastPollSeconds must be a whole number of seconds from 0 (off) to under pollRate, got ${fast}`,
+    );
+  }
+  if (fast > 0 && pollerTimeout < rateSeconds + margin) {
+    throw new Error(
+      'with fastPollSeconds, pollerTimeout must be at least pollRate + pollTimeMargin: the fast lane runs until the next cycle',
+    );
   }
   const backfill = props.discoveryBackfillHours;
   if (backfill !== undefined && !(backfill >= 0)) {

@@ -1,7 +1,7 @@
 /**
  * Plays EventBridge Scheduler locally: invokes a scheduled function (the poller, discovery)
- * every interval, one invocation at a time (its lease would refuse an overlap anyway), and
- * waits for the one in flight on stop.
+ * every interval from one start to the next (at once when one ran longer), one invocation at
+ * a time (its lease would refuse an overlap anyway), and waits for the one in flight on stop.
  */
 import type { CycleSummary } from '../../functions/core/tracker';
 
@@ -32,6 +32,7 @@ export class PollLoop<S extends object = CycleSummary> {
 
   private tick(): void {
     if (this.stopped) return;
+    const startedAt = Date.now();
     this.inFlight = this.options
       .invoke()
       .then(async (summary) => {
@@ -41,7 +42,10 @@ export class PollLoop<S extends object = CycleSummary> {
       .catch((error: unknown) => this.options.onError?.(error))
       .finally(() => {
         this.inFlight = undefined;
-        if (!this.stopped) this.timer = setTimeout(() => this.tick(), this.options.intervalMs);
+        if (this.stopped) return;
+        // Fixed rate, like Scheduler: a poll cycle with a fast lane lasts about one interval.
+        const wait = Math.max(0, startedAt + this.options.intervalMs - Date.now());
+        this.timer = setTimeout(() => this.tick(), wait);
       });
   }
 }

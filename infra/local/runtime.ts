@@ -137,6 +137,8 @@ export async function startRuntime({
       AWS_SECRET_ACCESS_KEY: 'local',
       EVENTBRIDGE_ENDPOINT: sink.endpoint,
       PUBLISHER_FAILURE_FILE: deadLetterFile,
+      // The poll loop plays Scheduler at this rate; the fast lane stops before its next tick.
+      POLL_RATE_SECONDS: String(settings.POLL_INTERVAL_SECONDS),
       POWERTOOLS_METRICS_DISABLED: 'true',
       // Per-order warnings stay quiet unless asked for: the console shows one line per cycle.
       POWERTOOLS_LOG_LEVEL: env.POWERTOOLS_LOG_LEVEL ?? 'ERROR',

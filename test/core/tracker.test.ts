@@ -119,6 +119,29 @@ describe('Tracker.runCycle', () => {
     expect(orderIds.map((orderId) => requests[orderId])).toEqual(orderIds.map(() => 1));
   });
 
+  it('with the fast lane, checks young orders again every fastPollMs until the next cycle is due, older ones only on their grid', async () => {
+    const { tracker, store } = trackerFor(table, sim, {
+      fastPollMs: 300,
+      cycleIntervalMs: 1_500,
+    });
+    const [young] = await trackNew(store, 1);
+    const oldOrderId = sim.createOrder();
+    sim.createSession(oldOrderId, { status: 'waiting' });
+    await store.trackOrder(oldOrderId, new Date(Date.now() - 2 * 3_600_000));
+
+    const cycle = tracker.runCycle({ owner: 'a', remainingTimeMs: plentyOfTime });
+    await waitFor(() => sim.stats().sessionRequestsByOrder[young!.orderId] === 1, 10_000);
+    sim.setStatus(young!.sessionId, 'completed');
+    const summary = await cycle;
+
+    // Rounds at 300, 600, 900 and 1200 ms: each ends before the next cycle starts at 1500.
+    expect(summary).toMatchObject({ status: 'completed', fastRounds: 4 });
+    expect((await store.getOrder(young!.orderId))?.state).toBe('resolved');
+    const requests = sim.stats().sessionRequestsByOrder;
+    expect(requests[young!.orderId]).toBeGreaterThanOrEqual(2); // the change, seen by a fast round
+    expect(requests[oldOrderId]).toBe(1);
+  });
+
   it('stops the cycle early when most upstream calls fail', async () => {
     const { tracker, store } = trackerFor(table, sim, { concurrency: 4, circuitMinCalls: 10 });
     await trackNew(store, 60);

@@ -66,6 +66,7 @@ describe('context', () => {
     [{ oneEntryUrl: URL_, pollShards: '0' }, 'pollShards'],
     [{ oneEntryUrl: URL_, pollShards: '65' }, 'pollShards'],
     [{ oneEntryUrl: URL_, oneEntryMaxRps: '-1' }, 'oneEntryMaxRps'],
+    [{ oneEntryUrl: URL_, fastPollSeconds: '2.5' }, 'fastPollSeconds'],
     [{ oneEntryUrl: URL_, alarmTopicArn: 'my-topic' }, 'alarmTopicArn'],
   ])('rejects %j naming %s', (context, key) => {
     expect(() => readContext(new App({ context }).node)).toThrow(`context '${key}'`);
@@ -104,6 +105,8 @@ describe('PaymentSessionWatch props', () => {
     [{ pollShards: 0 }, /pollShards/],
     [{ pollShards: 1.5 }, /pollShards/],
     [{ oneEntryMaxRps: -1 }, /oneEntryMaxRps/],
+    [{ fastPollSeconds: 60 }, /fastPollSeconds/],
+    [{ fastPollSeconds: 10, pollRate: Duration.minutes(5) }, /pollerTimeout/],
     [{ maxTrackingHours: 0 }, /maxTrackingHours/],
     [{ pendingStatuses: [] }, /pendingStatuses/],
     [{ pendingStatuses: ['a,b'] }, /pendingStatuses/],

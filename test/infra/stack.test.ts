@@ -446,6 +446,19 @@ describe('discovery', () => {
     ]);
   });
 
+  it('runs the poller with the fast lane off by default, and every fastPollSeconds with its rate when set', () => {
+    expect(functionNamed(id.poller).Properties.Environment.Variables).toMatchObject({
+      FAST_POLL_SECONDS: '0',
+      POLL_RATE_SECONDS: '60',
+    });
+    const fast = synthesize({ fastPollSeconds: '10' }).template;
+    fast.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({ FAST_POLL_SECONDS: '10', POLL_RATE_SECONDS: '60' }),
+      },
+    });
+  });
+
   it('is left out entirely with discoveryRate 0, and takes its rate and backfill from context', () => {
     const off = synthesize({ discoveryRate: '0' }).template;
     expect(Object.values(off.findResources('AWS::Lambda::Function'))).toHaveLength(4);
