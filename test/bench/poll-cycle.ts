@@ -3,6 +3,7 @@
  * simulator answering with a fixed latency. Prints one JSON object on stdout.
  *
  *   npm run bench -- --orders 2000 --concurrency 32 --latency 50
+ *   npm run bench -- --orders 50000 --shards 4 --concurrency 16 --latency 200 [--max-rps 100]
  *   npm run bench -- --backlog [--capacity 200]
  *
  * The measured cycle is the second one: the first records every session's first observation
@@ -10,6 +11,10 @@
  * where nothing changed and nothing should be written. Then a race: slow checks read a tenth
  * of the orders, the sessions complete, a poll cycle records that first, and the slow answers
  * arrive last (`staleDropped` counts them, none may be recorded).
+ *
+ * `--shards N` runs N poller shards side by side (each its own tracker and lease, as N Lambda
+ * invocations would); `--max-rps` puts them under one shared upstream budget (off otherwise).
+ * Every DynamoDB request asks for its consumed capacity, reported per operation.
  *
  * `--backlog` instead plays 15 cycles, one simulated minute apart, each able to check only
  * `--capacity` orders, starting with twice that much due, and reports the worst wait of a
@@ -20,11 +25,12 @@ import { parseArgs } from 'node:util';
 import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { createDocumentClient } from '../../functions/core/dynamo';
 import { LeaseStore } from '../../functions/core/lease';
+import { SharedRequestBudget } from '../../functions/core/oneentry/budget';
 import { OneEntryClient } from '../../functions/core/oneentry/client';
 import { StatusModel } from '../../functions/core/status';
 import { SessionStore } from '../../functions/core/store';
 import { createTableInput, PARTITION_KEY } from '../../functions/core/table';
-import { Tracker } from '../../functions/core/tracker';
+import { combineCycleSummaries, Tracker } from '../../functions/core/tracker';
 import { startDynamoDbLocal } from '../../infra/local/dynamodb-local';
 import { startSimulator } from '../../infra/simulator/simulator';
 import { runBacklog } from '../support/backlog';
@@ -36,11 +42,15 @@ const { values } = parseArgs({
     latency: { type: 'string', default: '50' },
     backlog: { type: 'boolean', default: false },
     capacity: { type: 'string', default: '200' },
+    shards: { type: 'string', default: '1' },
+    'max-rps': { type: 'string', default: '0' },
   },
 });
 const orders = Number(values.orders);
 const concurrency = Number(values.concurrency);
 const upstreamLatencyMs = Number(values.latency);
+const shards = Number(values.shards);
+const maxRps = Number(values['max-rps']);
 const WRITE_COMMANDS = new Set([
   'PutItemCommand',
   'UpdateItemCommand',
@@ -59,26 +69,38 @@ try {
   await client.send(new CreateTableCommand(createTableInput(tableName)));
 
   const requests: Record<string, number> = {};
+  const capacityUnits: Record<string, number> = {};
   let writesOutsideLease = 0;
   client.middlewareStack.add(
     (next, context) => async (args) => {
       const name = context.commandName ?? 'unknown';
       const operation = name.replace(/Command$/, '');
       requests[operation] = (requests[operation] ?? 0) + 1;
-      const key = (args.input as { Key?: Record<string, unknown> }).Key;
-      const isLease = String(key?.[PARTITION_KEY] ?? '').startsWith('LEASE#');
+      const input = args.input as {
+        Key?: Record<string, unknown>;
+        ReturnConsumedCapacity?: string;
+      };
+      const isLease = String(input.Key?.[PARTITION_KEY] ?? '').startsWith('LEASE#');
       if (WRITE_COMMANDS.has(name) && !isLease) writesOutsideLease++;
-      return next(args);
+      input.ReturnConsumedCapacity = 'TOTAL';
+      const result = await next(args);
+      const consumed = (result.output as { ConsumedCapacity?: unknown }).ConsumedCapacity;
+      for (const entry of Array.isArray(consumed) ? consumed : consumed ? [consumed] : []) {
+        const units = Number((entry as { CapacityUnits?: number }).CapacityUnits ?? 0);
+        capacityUnits[operation] = (capacityUnits[operation] ?? 0) + units;
+      }
+      return result;
     },
     { step: 'initialize', name: 'countRequests' },
   );
 
-  const store = new SessionStore({ client, tableName });
+  const store = new SessionStore({ client, tableName, pollShards: shards });
   const leases = new LeaseStore(client, tableName);
   const oneEntry = new OneEntryClient({
     baseUrl: sim.url,
     appToken: sim.appToken,
     ...sim.issueTokens(),
+    budget: maxRps > 0 ? new SharedRequestBudget({ client, tableName, maxRps }) : undefined,
   });
   sim.setFault('global', { latencyMs: upstreamLatencyMs });
   if (values.backlog) {
@@ -118,28 +140,54 @@ try {
         ids.slice(start, start + 50).map(({ orderId }) => store.trackOrder(orderId)),
       );
     }
-    const tracker = new Tracker({
-      store,
-      leases,
-      source: oneEntry,
-      statuses: new StatusModel(['waiting', 'processing']),
-      settings: { concurrency },
-    });
+    const trackers = Array.from(
+      { length: shards },
+      () =>
+        new Tracker({
+          store,
+          leases,
+          source: oneEntry,
+          statuses: new StatusModel(['waiting', 'processing']),
+          settings: { concurrency },
+        }),
+    );
+    const [tracker] = trackers;
+    if (!tracker) throw new Error('--shards must be at least 1');
     const plentyOfTime = () => 15 * 60_000;
+    /** One cycle of every shard at once, as their schedules start them together. */
+    const cycle = async () =>
+      combineCycleSummaries(
+        await Promise.all(
+          trackers.map((shardTracker, shard) =>
+            shardTracker.runCycle({
+              owner: `bench-${shard}`,
+              remainingTimeMs: plentyOfTime,
+              shard,
+            }),
+          ),
+        ),
+      );
 
     progress('warm-up cycle (first observations)');
-    const warmUp = await tracker.runCycle({ owner: 'bench', remainingTimeMs: plentyOfTime });
+    const warmUp = await cycle();
     if (warmUp.transitions !== orders)
       throw new Error(`warm-up recorded ${warmUp.transitions} of ${orders}`);
 
     for (const key of Object.keys(requests)) delete requests[key];
+    for (const key of Object.keys(capacityUnits)) delete capacityUnits[key];
     writesOutsideLease = 0;
     progress('measured cycle');
     const rssBefore = process.memoryUsage().rss;
     const started = performance.now();
-    const summary = await tracker.runCycle({ owner: 'bench', remainingTimeMs: plentyOfTime });
+    const summary = await cycle();
     const wallMs = performance.now() - started;
     const measuredRequests = { ...requests };
+    const measuredCapacity = Object.fromEntries(
+      Object.entries(capacityUnits).map(([operation, units]) => [
+        operation,
+        Math.round(units * 10) / 10,
+      ]),
+    );
     const rssMb = Math.round(process.memoryUsage().rss / 1e6);
     const rssGrowthMb = Math.round((process.memoryUsage().rss - rssBefore) / 1e6);
     const writesForUnchanged = writesOutsideLease;
@@ -152,21 +200,28 @@ try {
     progress('race: slow stale reads answered after a cycle recorded newer ones');
     // The youngest orders: the cycle checks them first, well before the slow answers arrive.
     const raced = ids.slice(-Math.max(1, Math.floor(orders / 10)));
-    for (const { orderId } of raced) sim.setFault(orderId, { latencyMs: 2000, times: 1 });
+    // Slow enough that the cycle checks every raced order first, whatever the latency, yet
+    // under the client's 5 s timeout (a retry would read the new status itself).
+    const rounds = Math.ceil(raced.length / (concurrency * shards));
+    const slowMs = Math.min(4_500, Math.max(2_000, 6 * rounds * upstreamLatencyMs));
+    for (const { orderId } of raced) sim.setFault(orderId, { latencyMs: slowMs, times: 1 });
     for (const { sessionId } of raced) sim.setStatus(sessionId, 'processing');
     const before = sim.stats().sessionRequests;
     const slow = raced.map(({ orderId }) => tracker.checkOrder(orderId));
     while (sim.stats().sessionRequests - before < raced.length) await delay(10);
     for (const { sessionId } of raced) sim.setStatus(sessionId, 'completed');
-    const raceCycle = await tracker.runCycle({ owner: 'bench', remainingTimeMs: plentyOfTime });
+    const raceCycle = await cycle();
     const late = await Promise.all(slow);
     const staleDropped = late.reduce((sum, result) => sum + result.stale, 0) + raceCycle.stale;
     const reopened = late.filter((result) => result.transitions.length > 0).length;
     if (reopened > 0) throw new Error(`${reopened} stale answers were recorded`);
 
     const checksPerSec = summary.checked / (wallMs / 1000);
-    const idealChecksPerSec = concurrency / (upstreamLatencyMs / 1000);
+    const unbudgeted = (concurrency * shards) / (upstreamLatencyMs / 1000);
+    const idealChecksPerSec = maxRps > 0 ? Math.min(maxRps, unbudgeted) : unbudgeted;
     const result = {
+      shards,
+      maxRps: maxRps > 0 ? maxRps : null,
       orders,
       concurrency,
       upstreamLatencyMs,
@@ -177,6 +232,8 @@ try {
       idealChecksPerSec: Math.round(idealChecksPerSec * 10) / 10,
       efficiency: Math.round((checksPerSec / idealChecksPerSec) * 1000) / 1000,
       dynamoRequests: measuredRequests,
+      consumedCapacityUnits: measuredCapacity,
+      tracked: summary.tracked,
       writesForUnchanged,
       writesPerUnchangedCheck: writesForUnchanged / Math.max(1, summary.unchanged),
       scans: measuredRequests.Scan ?? 0,
