@@ -4,7 +4,7 @@
  * EventBridge), the rule filters by the event contract, failures are retried for up to a day
  * and then kept in a dead-letter queue that is alarmed.
  */
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import {
   ApiDestination,
   type Authorization,
@@ -14,13 +14,14 @@ import {
   Rule,
 } from 'aws-cdk-lib/aws-events';
 import { ApiDestination as ApiDestinationTarget } from 'aws-cdk-lib/aws-events-targets';
-import { type IQueue, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import {
   DETAIL_TYPE,
   type PaymentSessionDetailType,
   paymentSessionEventPattern,
 } from '../../functions/core/events/contract';
+import { deadLetterQueue } from './resources';
 
 export interface HttpsSubscriberOptions {
   /** The endpoint events are POSTed to (https). */
@@ -83,15 +84,7 @@ export class HttpsSubscriber extends Construct {
       httpMethod: HttpMethod.POST,
       rateLimitPerSecond: props.rateLimitPerSecond ?? 10,
     });
-    const queue = new Queue(this, 'DeadLetterQueue', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    Validations.of(queue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason: `This queue is itself the dead-letter queue of the events delivered to ${props.url}.`,
-    });
+    const queue = deadLetterQueue(this, 'DeadLetterQueue', `the events delivered to ${props.url}`);
     this.deadLetterQueue = queue;
     this.rule = new Rule(this, 'Rule', {
       eventBus: props.eventBus,
