@@ -206,15 +206,7 @@ async function answerSessions(
   // Read when the request arrives, answered after the latency, as over a slow network: a
   // slow answer can be older than a fast one sent after it.
   const found = state.sessionsOf(orderId.data);
-  if (fault?.latencyMs) {
-    try {
-      await delay(fault.latencyMs, undefined, { signal: closing });
-    } catch {
-      return; // The simulator is closing: it ends this connection itself.
-    }
-  }
-  if (fault?.hang) return; // Never answered; close() ends the connection.
-  if (fault && answerWithFault(res, fault, found?.sessions ?? [])) return;
+  if (await faultAnswered(res, fault, found?.sessions ?? [], closing)) return;
 
   if (!found || found.sessions.length === 0) {
     return sendError(res, 404, `Payment sessions for order ${orderId.data} not found`);
@@ -247,18 +239,31 @@ async function answerList(
   if (Number.isNaN(offset) || Number.isNaN(limit) || limit < 1) {
     return sendError(res, 400, 'Validation failed (numeric string is expected)');
   }
-  const fault = state.faults.takeList();
-  if (fault?.latencyMs) {
+  if (await faultAnswered(res, state.faults.takeList(), [], closing)) return;
+  sendJson(res, 200, state.listSessions(offset, limit));
+  state.onListPage?.(offset);
+}
+
+/**
+ * Plays `fault`: waits its latency, then answers as it says. True when the request is done
+ * with (answered, hung, or the simulator closed meanwhile); false when the route answers.
+ */
+async function faultAnswered(
+  res: ServerResponse,
+  fault: Fault | undefined,
+  sessions: SimSession[],
+  closing: AbortSignal,
+): Promise<boolean> {
+  if (!fault) return false;
+  if (fault.latencyMs) {
     try {
       await delay(fault.latencyMs, undefined, { signal: closing });
     } catch {
-      return;
+      return true; // The simulator is closing: it ends this connection itself.
     }
   }
-  if (fault?.hang) return;
-  if (fault && answerWithFault(res, fault, [])) return;
-  sendJson(res, 200, state.listSessions(offset, limit));
-  state.onListPage?.(offset);
+  if (fault.hang) return true; // Never answered; close() ends the connection.
+  return answerWithFault(res, fault, sessions);
 }
 
 /** Answers as `fault` says; false when the fault only adds latency. */
