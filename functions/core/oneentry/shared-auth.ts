@@ -152,20 +152,14 @@ export class SharedUserAuth implements UserAuth {
    * refused sign-in leaves the state as it was: a typo must not break a working deployment.
    */
   async signInNow(user: ServiceUser, signal?: AbortSignal): Promise<void> {
-    const waitUntil = this.now() + this.leaseMs + 5_000;
+    const waitUntil = this.leaseWaitDeadline();
     for (;;) {
       const state = await this.freshState(true);
       if (this.leaseLive(state)) {
-        if (this.now() > waitUntil)
-          throw new OneEntryAuthError('the credential state stays locked');
-        await sleep(this.leasePollMs, signal);
+        await this.awaitOthersLease(waitUntil, 'the credential state stays locked', signal);
         continue;
       }
-      const leased = await this.options.store.update(
-        state.version,
-        { leaseOwner: this.owner, leaseUntil: this.now() + this.leaseMs },
-        this.now(),
-      );
+      const leased = await this.takeLease(state);
       if (!leased) continue;
       try {
         await this.perform({ kind: 'sign-in', user }, leased, { signal, interactive: true });
@@ -247,34 +241,55 @@ export class SharedUserAuth implements UserAuth {
     return undefined;
   }
 
+  /** Long enough for a lease someone else holds to end, however it ends. */
+  private leaseWaitDeadline(): number {
+    return this.now() + this.leaseMs + 5_000;
+  }
+
+  /** One poll's wait for another process's lease; fails once `waitUntil` has passed. */
+  private async awaitOthersLease(
+    waitUntil: number,
+    message: string,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    if (this.now() > waitUntil) throw new OneEntryAuthError(message);
+    await sleep(this.leasePollMs, signal);
+  }
+
+  /** Takes the lease if the state is still at the version read; undefined when it moved on. */
+  private takeLease(
+    state: CredentialState,
+    changes: CredentialChanges = {},
+  ): Promise<CredentialState | undefined> {
+    return this.options.store.update(
+      state.version,
+      { leaseOwner: this.owner, leaseUntil: this.now() + this.leaseMs, ...changes },
+      this.now(),
+    );
+  }
+
   private leaseLive(state: CredentialState): boolean {
     return state.leaseOwner !== undefined && (state.leaseUntil ?? 0) > this.now();
   }
 
   private async obtain(rejected: string | undefined): Promise<string> {
-    // Long enough for a lease someone else holds to end, however it ends.
-    const waitUntil = this.now() + this.leaseMs + 5_000;
+    const waitUntil = this.leaseWaitDeadline();
     for (;;) {
       const state = await this.freshState();
       if (state.accessToken && state.accessToken !== rejected) return state.accessToken;
       if (this.leaseLive(state)) {
-        if (this.now() > waitUntil) {
-          throw new OneEntryAuthError('timed out waiting for another process to renew the token');
-        }
-        await sleep(this.leasePollMs);
+        await this.awaitOthersLease(
+          waitUntil,
+          'timed out waiting for another process to renew the token',
+        );
         continue;
       }
       const method = this.method(state);
       if (typeof method === 'string') return this.fail(state, method);
-      const leased = await this.options.store.update(
-        state.version,
-        {
-          leaseOwner: this.owner,
-          leaseUntil: this.now() + this.leaseMs,
-          // Marked before it is sent: if this process dies, nobody presents it again.
-          ...(method.kind === 'refresh' ? { refreshTokenSpent: true } : {}),
-        },
-        this.now(),
+      // Marked spent before it is sent: if this process dies, nobody presents it again.
+      const leased = await this.takeLease(
+        state,
+        method.kind === 'refresh' ? { refreshTokenSpent: true } : {},
       );
       if (!leased) continue;
       const token = await this.perform(method, leased);
