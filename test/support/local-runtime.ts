@@ -80,16 +80,18 @@ export async function waitFor(
   }
 }
 
-/** Every line of `events.jsonl`, parsed. */
+/**
+ * Every complete line of `events.jsonl`, parsed. The sink appends while tests read: a last
+ * line without its newline is still being written and is read on the next call.
+ */
 export function readEvents(
   dataDir: string,
 ): { id: string; 'detail-type': string; detail: Record<string, unknown> }[] {
   const file = join(dataDir, 'events.jsonl');
   if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line) => JSON.parse(line));
+  const lines = readFileSync(file, 'utf8').split('\n');
+  lines.pop(); // after the last newline: empty, or a line still being appended
+  return lines.filter((line) => line.trim() !== '').map((line) => JSON.parse(line));
 }
 
 /** Ends the whole process group (DynamoDB Local included) whatever state it is in. */
