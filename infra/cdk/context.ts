@@ -18,6 +18,8 @@
  * | `discoveryRate`              | minutes between discovery sweeps (whole; 0 turns off)  | `5`                   |
  * | `discoveryBackfillHours`     | first sweep adopts sessions created in the last N hours | `0`                  |
  * | `eventBusName`               | publish to this existing bus instead of a new one      | a new bus             |
+ * | `tableStreamArn`             | keep this existing table (named by its stream's ARN)    | a new table           |
+ * | `tableKeyArn`                | that table's customer-managed KMS key, if it has one   | none                  |
  * | `eventSource`                | `source` of the events (and the archive's pattern)     | `oneentry.payments`   |
  * | `archiveRetentionDays`       | days the event archive keeps events                    | `365`                 |
  * | `logLevel`                   | `DEBUG`, `INFO`, `WARN` or `ERROR`                     | `INFO`                |
@@ -43,6 +45,13 @@ const retentionValues = new Set<number>(
 /** A list given as an array (cdk.json) or a comma-separated string (`-c key=a,b`). */
 const csv = z.union([z.array(z.string().min(1)).min(1), csvString]);
 
+/** A table's stream ARN; the table's own ARN is its part before `/stream/`. */
+const TABLE_STREAM_ARN = /^(arn:[\w-]+:dynamodb:[\w-]+:\d{12}:table\/[\w.-]+)\/stream\/\S+$/;
+
+/** The ARN of the table whose stream `streamArn` is. */
+export const tableArnOfStream = (streamArn: string): string =>
+  streamArn.replace(TABLE_STREAM_ARN, '$1');
+
 /** The context schema (see the table above). */
 export const contextSchema = z.object({
   stackName: z.string().min(1).default('PaymentSessionWatch'),
@@ -58,6 +67,11 @@ export const contextSchema = z.object({
   discoveryRate: z.coerce.number().int().min(0).default(5),
   discoveryBackfillHours: z.coerce.number().min(0).optional(),
   eventBusName: z.string().min(1).optional(),
+  tableStreamArn: z
+    .string()
+    .regex(TABLE_STREAM_ARN, 'must be a DynamoDB stream ARN (arn:…:table/<name>/stream/<label>)')
+    .optional(),
+  tableKeyArn: z.string().startsWith('arn:').optional(),
   eventSource: z.string().min(1).optional(),
   archiveRetentionDays: z.coerce.number().int().min(1).default(365),
   logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR'] satisfies LogLevel[]).default('INFO'),
@@ -114,6 +128,8 @@ export function stackPropsFromContext(node: Node): PaymentSessionWatchStackProps
     description: 'OneEntry payment-session watch: poller, signed webhook, history API, events',
     eventBusName: context.eventBusName,
     alarmTopicArn: context.alarmTopicArn,
+    tableStreamArn: context.tableStreamArn,
+    tableKeyArn: context.tableKeyArn,
     watch: {
       oneEntryUrl: context.oneEntryUrl,
       oneEntryAuthProvider: context.oneEntryAuthProvider,

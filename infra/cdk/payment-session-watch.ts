@@ -1,9 +1,16 @@
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type { MathExpression, Metric, MetricOptions } from 'aws-cdk-lib/aws-cloudwatch';
+import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type * as events from 'aws-cdk-lib/aws-events';
 import { Archive, EventBus, type IEventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { CfnRegistry, CfnSchema } from 'aws-cdk-lib/aws-eventschemas';
-import { type Grant, type IGrantable, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import {
+  type Grant,
+  type IGrantable,
+  PolicyStatement,
+  Role,
+  ServicePrincipal,
+} from 'aws-cdk-lib/aws-iam';
 import {
   FilterCriteria,
   FilterRule,
@@ -46,7 +53,7 @@ import {
   acknowledgeInvokeVersions,
   acknowledgeOnPolicy,
   deadLetterQueue,
-  logicalIdOf,
+  nagResourceName,
   unrotatedSecret,
 } from './resources';
 import { SessionTable } from './session-table';
@@ -73,7 +80,7 @@ const PUBLISHER_MAX_RECORD_AGE = Duration.hours(6);
  */
 export class PaymentSessionWatch extends Construct {
   /** State and history of the watched orders; its stream is the event outbox. */
-  readonly table: SessionTable;
+  readonly table: ITableV2;
   /** The bus events are published to. */
   readonly eventBus: IEventBus;
   /** Archive of the published events. */
@@ -124,10 +131,9 @@ export class PaymentSessionWatch extends Construct {
     const logRetention = props.logRetention ?? RetentionDays.ONE_MONTH;
 
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
-    this.table = new SessionTable(this, 'Table', {
-      encryptionKey: props.tableEncryptionKey,
-      removalPolicy,
-    });
+    this.table =
+      props.table ??
+      new SessionTable(this, 'Table', { encryptionKey: props.tableEncryptionKey, removalPolicy });
 
     // No secret value in the template: CloudFormation generates a placeholder, which the
     // functions recognise and report as "not configured" until an operator fills it in.
@@ -273,6 +279,18 @@ export class PaymentSessionWatch extends Construct {
     }
     this.webhookSecret.grantRead(webhook);
     this.table.grantReadData(history);
+    if (!(this.table instanceof SessionTable)) {
+      // Grants on an imported table cover only the indexes it was imported with; every
+      // function queries this layout's indexes whatever the import said.
+      for (const fn of [poller, webhook, history, ...(discovery ? [discovery] : [])]) {
+        fn.addToRolePolicy(
+          new PolicyStatement({
+            actions: ['dynamodb:Query'],
+            resources: [`${this.table.tableArn}/index/*`],
+          }),
+        );
+      }
+    }
     this.eventBus.grantPutEventsTo(publisher);
 
     this.scheduleDeadLetterQueue = deadLetterQueue(this, 'ScheduleDeadLetterQueue', 'Scheduler');
@@ -310,6 +328,11 @@ export class PaymentSessionWatch extends Construct {
         maxRecordAge: PUBLISHER_MAX_RECORD_AGE,
         onFailure: new SqsDlq(this.publisherDeadLetterQueue),
       }),
+    );
+    // TableV2.grantStreamRead names ListStreams on the stream, where IAM ignores it: the action
+    // has no resource-level permissions (aws/aws-cdk#34575). The event source mapping needs it.
+    publisher.addToRolePolicy(
+      new PolicyStatement({ actions: ['dynamodb:ListStreams'], resources: ['*'] }),
     );
 
     const scheduleRole = new Role(this, 'ScheduleRole', {
@@ -496,11 +519,21 @@ export class PaymentSessionWatch extends Construct {
   /** Acknowledges the wildcards that grant methods add, each for its reason. */
   private acknowledgeGrantWildcards(): void {
     const { poller, webhook, history, publisher, discovery } = this.functions;
-    const index = `Resource::<${logicalIdOf(this.table)}.Arn>/index/*`;
-    for (const fn of [poller, webhook, history, ...(discovery ? [discovery] : [])]) {
+    const index = `Resource::${nagResourceName(this, `${this.table.tableArn}/index/*`)}`;
+    const tableReaders = [poller, webhook, history, ...(discovery ? [discovery] : [])];
+    for (const fn of tableReaders) {
       acknowledgeOnPolicy(fn, `AwsSolutions-IAM5[${index}]`, [
         "Table.grant*Data covers the table's indexes as <table>/index/*: the table's indexes are `due` (queried by the poller, and by the history function for stuck orders), `orders-by-change` and `history-by-time` (queried by the history function's audit listings and operators' CLIs).",
       ]);
+    }
+    if (this.table.encryptionKey) {
+      for (const fn of tableReaders.filter((reader) => reader !== history)) {
+        for (const action of ['kms:ReEncrypt*', 'kms:GenerateDataKey*']) {
+          acknowledgeOnPolicy(fn, `AwsSolutions-IAM5[Action::${action}]`, [
+            "Table.grantReadWriteData's key actions, on the table's key only: DynamoDB encrypts each item it writes with a data key of the table's key.",
+          ]);
+        }
+      }
     }
     acknowledgeOnPolicy(publisher, 'AwsSolutions-IAM5[Resource::*]', [
       'dynamodb:ListStreams, added by DynamoEventSource (Table.grantStreamRead): the action has no resource-level permissions; all other stream actions are scoped to the table stream.',

@@ -4,6 +4,7 @@
  */
 import { Duration, type RemovalPolicy, Token } from 'aws-cdk-lib';
 import type { ThrottleSettings } from 'aws-cdk-lib/aws-apigatewayv2';
+import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type * as events from 'aws-cdk-lib/aws-events';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
@@ -225,6 +226,17 @@ export interface PaymentSessionWatchProps {
   readonly tableEncryptionKey?: IKey;
 
   /**
+   * An existing table to use instead of a new one, such as the table of a deployment made
+   * before the watch used `TableV2` (README: "Upgrading from an AWS::DynamoDB::Table"). It must
+   * have the layout of `functions/core/table.ts`: its keys, its three indexes, a `NEW_IMAGE`
+   * stream and TTL on `expiresAt`. Pass it with its stream, and its key if it has a
+   * customer-managed one: `TableV2.fromTableAttributes(scope, id, { tableName, tableStreamArn,
+   * encryptionKey })`. `tableEncryptionKey` and `removalPolicy` do not apply to it.
+   * @default - a new table
+   */
+  readonly table?: ITableV2;
+
+  /**
    * Request-rate limit of the HTTP API stage. The webhook route is public, so this caps what
    * an unauthenticated caller can make us spend.
    * @default { rateLimit: 50, burstLimit: 100 }
@@ -273,6 +285,15 @@ export interface WatchFunctions {
   readonly discovery?: IFunction;
 }
 
+function validateTable({ table, tableEncryptionKey }: PaymentSessionWatchProps): void {
+  if (!table) return;
+  // The publisher reads the stream: a table passed without it would never publish an event.
+  if (!table.tableStreamArn) throw new Error('table must be passed with its tableStreamArn');
+  if (tableEncryptionKey) {
+    throw new Error("tableEncryptionKey applies to a new table only; pass table's key with it");
+  }
+}
+
 export function validateProps(props: PaymentSessionWatchProps): void {
   if (!Token.isUnresolved(props.oneEntryUrl)) {
     let url: URL;
@@ -283,6 +304,7 @@ export function validateProps(props: PaymentSessionWatchProps): void {
     }
     if (url.protocol !== 'https:') throw new Error('oneEntryUrl must be an https:// URL');
   }
+  validateTable(props);
   const rate = props.pollRate;
   if (rate && (rate.toSeconds() < 60 || rate.toSeconds() % 60 !== 0)) {
     throw new Error(`pollRate must be whole minutes, at least one; got ${rate.toHumanString()}`);

@@ -42,6 +42,31 @@ export function logicalIdOf(construct: Construct): string {
   return Stack.of(construct).getLogicalId(construct.node.defaultChild as CfnElement);
 }
 
+/**
+ * A resource as cdk-nag names it in a finding id: literal text kept, `Ref`s as `<Name>` and
+ * `Fn::GetAtt`s as `<Id.Attribute>`, so an acknowledgement can name a resource that is a token.
+ */
+export function nagResourceName(scope: Construct, value: string): string {
+  const resolved: unknown = Stack.of(scope).resolve(value);
+  const parts = isJoin(resolved) ? resolved['Fn::Join'][1] : [resolved];
+  return parts.map(nagPart).join('');
+}
+
+type Join = { 'Fn::Join': [string, unknown[]] };
+const isJoin = (value: unknown): value is Join =>
+  typeof value === 'object' && value !== null && 'Fn::Join' in value;
+
+function nagPart(part: unknown): string {
+  if (typeof part === 'string') return part;
+  if (typeof part === 'object' && part !== null) {
+    if ('Ref' in part) return `<${part.Ref}>`;
+    if ('Fn::GetAtt' in part && Array.isArray(part['Fn::GetAtt'])) {
+      return `<${part['Fn::GetAtt'].join('.')}>`;
+    }
+  }
+  throw new Error(`cannot name ${JSON.stringify(part)} as cdk-nag does`);
+}
+
 export function acknowledgeOnPolicy(fn: IFunction, id: string, reasons: string[]): void {
   const policy = fn.role?.node.tryFindChild('DefaultPolicy');
   if (!policy) throw new Error(`${fn.node.path} has no default policy to acknowledge ${id} on`);

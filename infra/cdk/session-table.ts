@@ -1,11 +1,11 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import {
   AttributeType,
-  BillingMode,
+  Billing,
   ProjectionType,
   StreamViewType,
-  Table,
-  TableEncryption,
+  TableEncryptionV2,
+  TableV2,
 } from 'aws-cdk-lib/aws-dynamodb';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
@@ -45,43 +45,56 @@ export interface SessionTableProps {
  * The state-and-history table, built from the definition in `functions/core/table.ts` (the one
  * the local runtime and the tests use), hardened for production: on-demand, point-in-time
  * recovery, deletion protection, retained on stack deletion, encrypted with KMS.
+ *
+ * A `TableV2` (`AWS::DynamoDB::GlobalTable`), so replicas in other regions are one
+ * `addReplica()` away. CloudFormation refuses to change a deployed `AWS::DynamoDB::Table`
+ * into one, so a deployment made before keeps its table through the construct's `table` prop
+ * (README: "Upgrading from an AWS::DynamoDB::Table").
  */
-export class SessionTable extends Table {
+export class SessionTable extends TableV2 {
   constructor(scope: Construct, id: string, props: SessionTableProps = {}) {
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    if (props.encryptionKey && Token.isUnresolved(Stack.of(scope).region)) {
+      // TableV2 names the key per replica region, which a region-agnostic stack cannot know.
+      throw new Error(
+        'tableEncryptionKey needs a stack with an explicit region (env: { region }): the key is set per replica region',
+      );
+    }
     super(scope, id, {
       partitionKey: { name: PARTITION_KEY, type: AttributeType.STRING },
       sortKey: { name: SORT_KEY, type: AttributeType.STRING },
-      billingMode: BillingMode.PAY_PER_REQUEST,
+      billing: Billing.onDemand(),
       // The stream is the outbox: the publisher turns new history items into events.
-      stream: StreamViewType.NEW_IMAGE,
+      dynamoStream: StreamViewType.NEW_IMAGE,
       timeToLiveAttribute: TTL_ATTRIBUTE,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       // The table holds the payment history: by default it outlives the stack and any mistake.
-      deletionProtection: (props.removalPolicy ?? RemovalPolicy.RETAIN) === RemovalPolicy.RETAIN,
-      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
-      ...(props.encryptionKey
-        ? { encryption: TableEncryption.CUSTOMER_MANAGED, encryptionKey: props.encryptionKey }
-        : { encryption: TableEncryption.AWS_MANAGED }),
-    });
-
-    this.addGlobalSecondaryIndex({
-      indexName: DUE_INDEX,
-      partitionKey: { name: DUE_INDEX_PARTITION_KEY, type: AttributeType.STRING },
-      sortKey: { name: DUE_INDEX_SORT_KEY, type: AttributeType.STRING },
-      projectionType: ProjectionType.INCLUDE,
-      nonKeyAttributes: [...DUE_INDEX_PROJECTED_ATTRIBUTES],
-    });
-    this.addGlobalSecondaryIndex({
-      indexName: HISTORY_INDEX,
-      partitionKey: { name: HISTORY_INDEX_PARTITION_KEY, type: AttributeType.STRING },
-      sortKey: { name: HISTORY_INDEX_SORT_KEY, type: AttributeType.STRING },
-      projectionType: ProjectionType.ALL,
-    });
-    this.addGlobalSecondaryIndex({
-      indexName: ORDER_INDEX,
-      partitionKey: { name: ORDER_INDEX_PARTITION_KEY, type: AttributeType.STRING },
-      sortKey: { name: ORDER_INDEX_SORT_KEY, type: AttributeType.STRING },
-      projectionType: ProjectionType.ALL,
+      deletionProtection: removalPolicy === RemovalPolicy.RETAIN,
+      removalPolicy,
+      encryption: props.encryptionKey
+        ? TableEncryptionV2.customerManagedKey(props.encryptionKey)
+        : TableEncryptionV2.awsManagedKey(),
+      globalSecondaryIndexes: [
+        {
+          indexName: DUE_INDEX,
+          partitionKey: { name: DUE_INDEX_PARTITION_KEY, type: AttributeType.STRING },
+          sortKey: { name: DUE_INDEX_SORT_KEY, type: AttributeType.STRING },
+          projectionType: ProjectionType.INCLUDE,
+          nonKeyAttributes: [...DUE_INDEX_PROJECTED_ATTRIBUTES],
+        },
+        {
+          indexName: HISTORY_INDEX,
+          partitionKey: { name: HISTORY_INDEX_PARTITION_KEY, type: AttributeType.STRING },
+          sortKey: { name: HISTORY_INDEX_SORT_KEY, type: AttributeType.STRING },
+          projectionType: ProjectionType.ALL,
+        },
+        {
+          indexName: ORDER_INDEX,
+          partitionKey: { name: ORDER_INDEX_PARTITION_KEY, type: AttributeType.STRING },
+          sortKey: { name: ORDER_INDEX_SORT_KEY, type: AttributeType.STRING },
+          projectionType: ProjectionType.ALL,
+        },
+      ],
     });
   }
 }

@@ -1,7 +1,10 @@
 import { CfnOutput, Fn, Stack, type StackProps } from 'aws-cdk-lib';
+import { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus } from 'aws-cdk-lib/aws-events';
+import { Key } from 'aws-cdk-lib/aws-kms';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
+import { tableArnOfStream } from './context';
 import {
   HISTORY_PATH,
   PaymentSessionWatch,
@@ -11,10 +14,10 @@ import {
 /** Properties of {@link PaymentSessionWatchStack}. */
 export interface PaymentSessionWatchStackProps extends StackProps {
   /**
-   * Configuration of the watch. Its `eventBus` and `alarmTopic` are given by name/ARN below,
+   * Configuration of the watch. Its `eventBus`, `alarmTopic` and `table` are given by name/ARN below,
    * since they are resolved inside the stack.
    */
-  readonly watch: Omit<PaymentSessionWatchProps, 'eventBus' | 'alarmTopic'>;
+  readonly watch: Omit<PaymentSessionWatchProps, 'eventBus' | 'alarmTopic' | 'table'>;
 
   /**
    * Publish to this existing event bus.
@@ -27,6 +30,19 @@ export interface PaymentSessionWatchStackProps extends StackProps {
    * @default - alarms have no actions
    */
   readonly alarmTopicArn?: string;
+
+  /**
+   * Keep the existing table whose stream this is (the watch's `table` prop), such as the table
+   * of a deployment made before the watch used `TableV2`.
+   * @default - a new table
+   */
+  readonly tableStreamArn?: string;
+
+  /**
+   * The customer-managed KMS key of the table given by `tableStreamArn`, if it has one.
+   * @default - the table uses an AWS-managed key
+   */
+  readonly tableKeyArn?: string;
 }
 
 /** One payment-session watch and the outputs an operator needs to wire it up. */
@@ -43,6 +59,15 @@ export class PaymentSessionWatchStack extends Stack {
         : undefined,
       alarmTopic: props.alarmTopicArn
         ? Topic.fromTopicArn(this, 'AlarmTopic', props.alarmTopicArn)
+        : undefined,
+      table: props.tableStreamArn
+        ? TableV2.fromTableAttributes(this, 'ExistingTable', {
+            tableArn: tableArnOfStream(props.tableStreamArn),
+            tableStreamArn: props.tableStreamArn,
+            encryptionKey: props.tableKeyArn
+              ? Key.fromKeyArn(this, 'ExistingTableKey', props.tableKeyArn)
+              : undefined,
+          })
         : undefined,
     });
     this.watch = watch;

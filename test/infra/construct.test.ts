@@ -5,6 +5,7 @@ import { join } from 'node:path';
 /** Configuration paths: context parsing, prop validation and the optional integrations. */
 import { App, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { type TableAttributesV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus } from 'aws-cdk-lib/aws-events';
 import { AccountRootPrincipal, Role } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
@@ -68,6 +69,10 @@ describe('context', () => {
     [{ oneEntryUrl: URL_, oneEntryMaxRps: '-1' }, 'oneEntryMaxRps'],
     [{ oneEntryUrl: URL_, fastPollSeconds: '2.5' }, 'fastPollSeconds'],
     [{ oneEntryUrl: URL_, alarmTopicArn: 'my-topic' }, 'alarmTopicArn'],
+    [
+      { oneEntryUrl: URL_, tableStreamArn: 'arn:aws:dynamodb:eu-central-1:111122223333:table/t' },
+      'tableStreamArn',
+    ],
   ])('rejects %j naming %s', (context, key) => {
     expect(() => readContext(new App({ context }).node)).toThrow(`context '${key}'`);
   });
@@ -136,17 +141,57 @@ describe('PaymentSessionWatch props', () => {
     expect(statement.Resource).toHaveLength(3);
   });
 
-  it('encrypts the table with a given customer-managed key', () => {
-    const stack = bareStack();
+  it('encrypts the table with a given customer-managed key in a stack with a region', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const stack = new Stack(app, 'Regional', { env: { region: 'eu-central-1' } });
     const key = new Key(stack, 'Key', { enableKeyRotation: true });
     new PaymentSessionWatch(stack, 'Watch', { oneEntryUrl: URL_, tableEncryptionKey: key });
-    Template.fromStack(stack).hasResourceProperties('AWS::DynamoDB::Table', {
-      SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: Match.anyValue() },
+    Template.fromStack(stack).hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      SSESpecification: { SSEEnabled: true, SSEType: 'KMS' },
+      Replicas: [
+        Match.objectLike({
+          Region: 'eu-central-1',
+          SSESpecification: { KMSMasterKeyId: Match.anyValue() },
+        }),
+      ],
     });
+    const report = new AwsSolutionsChecks().validateScope(app);
+    expect(
+      report.violations.map(
+        (v) => `${v.ruleName} ${JSON.stringify(v.violatingResources.map((r) => r.locations))}`,
+      ),
+    ).toEqual([]);
+  });
+
+  it('refuses a customer-managed key in a region-agnostic stack, naming the fix', () => {
+    const stack = bareStack();
+    const key = new Key(stack, 'Key', { enableKeyRotation: true });
+    expect(
+      () => new PaymentSessionWatch(stack, 'Watch', { oneEntryUrl: URL_, tableEncryptionKey: key }),
+    ).toThrow(/tableEncryptionKey needs a stack with an explicit region/);
   });
 });
 
 describe('the stack from context', () => {
+  it('keeps an existing table named by its stream, with its key', () => {
+    const stream =
+      'arn:aws:dynamodb:eu-central-1:111122223333:table/watch-v1/stream/2026-01-01T00:00:00.000';
+    const { app, template } = synthesize({
+      tableStreamArn: stream,
+      tableKeyArn: 'arn:aws:kms:eu-central-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+    });
+    template.resourceCountIs('AWS::DynamoDB::GlobalTable', 0);
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { EventSourceArn: stream });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ TABLE_NAME: 'watch-v1' }) },
+    });
+    expect(JSON.stringify(template.toJSON())).toContain(
+      'arn:aws:dynamodb:eu-central-1:111122223333:table/watch-v1/index/*',
+    );
+    const report = new AwsSolutionsChecks().validateScope(app);
+    expect(report.violations.map((v) => v.ruleName)).toEqual([]);
+  });
+
   it('uses an existing bus by name, archiving and granting on it', () => {
     const { template } = synthesize({ eventBusName: 'payments' });
     template.resourceCountIs('AWS::Events::EventBus', 0);
@@ -244,7 +289,7 @@ describe('two watches in one stack (one per OneEntry project)', () => {
   it('keep separate tables, secrets and metric namespaces, and share a bus', () => {
     const { stack, first, second } = twoProjects();
     const template = Template.fromStack(stack);
-    template.resourceCountIs('AWS::DynamoDB::Table', 2);
+    template.resourceCountIs('AWS::DynamoDB::GlobalTable', 2);
     template.resourceCountIs('AWS::SecretsManager::Secret', 4);
     template.resourceCountIs('AWS::Events::EventBus', 1);
     expect(first.metricNamespace).not.toBe(second.metricNamespace);
@@ -312,18 +357,96 @@ describe('props for real deployments', () => {
 
   it('retains table and logs by default, and destroys them when asked', () => {
     const kept = watchWith({}).template;
-    kept.hasResource('AWS::DynamoDB::Table', {
+    kept.hasResource('AWS::DynamoDB::GlobalTable', {
       DeletionPolicy: 'Retain',
-      Properties: Match.objectLike({ DeletionProtectionEnabled: true }),
+      Properties: Match.objectLike({
+        Replicas: [Match.objectLike({ DeletionProtectionEnabled: true })],
+      }),
     });
     const sandbox = watchWith({ removalPolicy: RemovalPolicy.DESTROY }).template;
-    sandbox.hasResource('AWS::DynamoDB::Table', {
+    sandbox.hasResource('AWS::DynamoDB::GlobalTable', {
       DeletionPolicy: 'Delete',
-      Properties: Match.objectLike({ DeletionProtectionEnabled: false }),
+      Properties: Match.objectLike({
+        Replicas: [Match.objectLike({ DeletionProtectionEnabled: false })],
+      }),
     });
     for (const group of Object.values(sandbox.findResources('AWS::Logs::LogGroup'))) {
       expect(group.DeletionPolicy).toBe('Delete');
     }
+  });
+
+  describe('an existing table', () => {
+    const STREAM =
+      'arn:aws:dynamodb:eu-central-1:111122223333:table/watch-v1/stream/2026-01-01T00:00:00.000';
+    function existingTable(stack: Stack, attributes: Partial<TableAttributesV2> = {}) {
+      const encryptionKey = Key.fromKeyArn(
+        stack,
+        'TableKey',
+        'arn:aws:kms:eu-central-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+      );
+      return TableV2.fromTableAttributes(stack, 'Existing', {
+        tableName: 'watch-v1',
+        tableStreamArn: STREAM,
+        encryptionKey,
+        ...attributes,
+      });
+    }
+
+    it('is used, with its stream and key, and no table is created', () => {
+      const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+      const stack = new Stack(app, 'Upgraded');
+      const table = existingTable(stack);
+      const watch = new PaymentSessionWatch(stack, 'Watch', { oneEntryUrl: URL_, table });
+      const template = Template.fromStack(stack);
+      expect(watch.table).toBe(table);
+      template.resourceCountIs('AWS::DynamoDB::GlobalTable', 0);
+      template.resourceCountIs('AWS::DynamoDB::Table', 0);
+      const functions = Object.values(template.findResources('AWS::Lambda::Function')).filter(
+        (fn) => fn.Properties.Environment?.Variables?.TABLE_NAME,
+      );
+      expect(functions.length).toBeGreaterThanOrEqual(4);
+      for (const fn of functions) {
+        expect(fn.Properties.Environment.Variables.TABLE_NAME).toBe('watch-v1');
+      }
+      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { EventSourceArn: STREAM });
+      // Whatever indexes the import declared, every function may query this layout's indexes.
+      const policies = Object.values(template.findResources('AWS::IAM::Policy'));
+      const queriesIndexes = policies.filter((policy) =>
+        JSON.stringify(policy).includes(':table/watch-v1/index/*'),
+      );
+      expect(queriesIndexes.length).toBeGreaterThanOrEqual(4);
+      // The key encrypts the items: writers may use it.
+      template.hasResourceProperties('AWS::IAM::Policy', {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Action: Match.arrayWith(['kms:Decrypt']),
+              Resource: Match.stringLikeRegexp('^arn:aws:kms:'),
+            }),
+          ]),
+        },
+      });
+      const report = new AwsSolutionsChecks().validateScope(app);
+      expect(report.violations.map((v) => v.ruleName)).toEqual([]);
+    });
+
+    it('is refused without its stream, which the publisher reads', () => {
+      const stack = bareStack();
+      const table = existingTable(stack, { tableStreamArn: undefined });
+      expect(() => new PaymentSessionWatch(stack, 'Watch', { oneEntryUrl: URL_, table })).toThrow(
+        /table must be passed with its tableStreamArn/,
+      );
+    });
+
+    it('is refused with tableEncryptionKey, which only a new table takes', () => {
+      const stack = bareStack();
+      const table = existingTable(stack);
+      const tableEncryptionKey = new Key(stack, 'Key', { enableKeyRotation: true });
+      expect(
+        () =>
+          new PaymentSessionWatch(stack, 'Watch', { oneEntryUrl: URL_, table, tableEncryptionKey }),
+      ).toThrow(/tableEncryptionKey applies to a new table only/);
+    });
   });
 
   it('uses existing secrets instead of creating its own', () => {
