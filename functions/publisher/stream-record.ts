@@ -5,7 +5,7 @@
 import type { AttributeValue as SdkAttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue, DynamoDBRecord } from 'aws-lambda';
-import type { StreamRecord } from '../core/events/stream-record';
+import { type StreamRecord, streamRecordOf } from '../core/events/stream-record';
 
 type Image = Record<string, AttributeValue>;
 
@@ -14,20 +14,16 @@ const decode = (image: Image) => unmarshall(image as Record<string, SdkAttribute
 
 export function fromLambdaRecord(record: DynamoDBRecord): StreamRecord {
   const stream = record.dynamodb ?? {};
-  const plain: StreamRecord = {
-    sequenceNumber: stream.SequenceNumber ?? '',
-    eventName: record.eventName,
-    keys: {},
-    newImage: undefined,
-    approximateCreationDateTime: stream.ApproximateCreationDateTime,
-    streamArn: record.eventSourceARN,
-  };
-  try {
-    plain.keys = stream.Keys ? decode(stream.Keys) : {};
-    plain.newImage = stream.NewImage ? decode(stream.NewImage) : undefined;
-  } catch (error) {
-    // One undecodable record must not fail its batch: the publisher rejects it with the reason.
-    plain.imageError = error instanceof Error ? error.message : String(error);
-  }
-  return plain;
+  return streamRecordOf(
+    {
+      sequenceNumber: stream.SequenceNumber ?? '',
+      eventName: record.eventName,
+      approximateCreationDateTime: stream.ApproximateCreationDateTime,
+      streamArn: record.eventSourceARN,
+    },
+    () => ({
+      keys: stream.Keys ? decode(stream.Keys) : {},
+      newImage: stream.NewImage ? decode(stream.NewImage) : undefined,
+    }),
+  );
 }

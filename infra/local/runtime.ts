@@ -11,6 +11,7 @@ import { readConfig, trackerConfigSchema } from '../../functions/core/config';
 import type { DiscoverySummary } from '../../functions/core/discovery/sweep';
 import { createDocumentClient } from '../../functions/core/dynamo';
 import { authFromEnvironment } from '../../functions/core/environment';
+import { publishStreamRecords } from '../../functions/core/events/publisher';
 import { LeaseStore } from '../../functions/core/lease';
 import { silentLogger } from '../../functions/core/oneentry/http';
 import { ROUTES, routeKey } from '../../functions/core/routes';
@@ -153,6 +154,9 @@ export async function startRuntime({
       import('../../functions/discovery/handler'),
     ]);
 
+    // The domain, not the handler: the tailer already delivers plain records (Lambda's shape is
+    // the handler's business), with the handler's own configuration.
+    const publishing = publisher.publisherDepsFromEnv();
     const tailer = new StreamTailer(
       {
         endpoint: dynamo.endpoint,
@@ -161,8 +165,8 @@ export async function startRuntime({
         deadLetterFile,
         // As many deliveries as the stack's event source makes before its on-failure queue.
         maxRetries: PUBLISHER_RETRY_ATTEMPTS,
-        handler: (event) =>
-          publisher.handler(event, lambdaContext('publisher', timeoutOf('publisher'))),
+        publish: (records) =>
+          publishStreamRecords(records, publishing.publisher, publishing.failureDestination),
         onError: errorLines(log, 'publisher'),
       },
       documentClient,

@@ -1,7 +1,7 @@
 /**
  * Plays Lambda's DynamoDB event source locally: tails the table's stream, keeps the records
- * the stack's filter keeps (history items, INSERT), and invokes the publisher with them in the
- * shape Lambda delivers. Progress is checkpointed per shard in the data dir only after the
+ * the stack's filter keeps (history items, INSERT), and hands them, as the domain's plain
+ * records, to `publish` (the runtime's is the publisher's `publishStreamRecords`). Progress is checkpointed per shard in the data dir only after the
  * publisher accepted a batch, so a restart resumes without publishing anything twice, and a
  * failed record is offered again (at least once) instead of being skipped.
  */
@@ -14,19 +14,19 @@ import {
   GetRecordsCommand,
   type GetRecordsCommandOutput,
   GetShardIteratorCommand,
-  type _Record as StreamRecord,
+  type _Record as StreamsRecord,
 } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { streamBatchFailure } from '../../functions/core/events/dead-letters';
-import { isEventRecord } from '../../functions/core/events/stream-record';
+import type { StreamPublishResult } from '../../functions/core/events/publisher';
+import { isEventRecord, type StreamRecord } from '../../functions/core/events/stream-record';
 import { ENTITY_ATTRIBUTE } from '../../functions/core/table';
-import { fromLambdaRecord } from '../../functions/publisher/stream-record';
-import { toLambdaRecord } from './stream-records';
+import { fromStreamsRecord } from './stream-records';
 
-export type StreamHandler = (
-  event: DynamoDBStreamEvent,
-) => Promise<DynamoDBBatchResponse | undefined>;
+/** Publishes a batch; names the records it could not publish, as Lambda's partial batch response does. */
+export type PublishStreamBatch = (
+  records: StreamRecord[],
+) => Promise<Pick<StreamPublishResult, 'batchItemFailures'>>;
 
 interface Checkpoint {
   streamArn: string;
@@ -40,7 +40,7 @@ export interface StreamTailerOptions {
   checkpointFile: string;
   /** Where records end after `maxRetries` failed deliveries (the stack's on-failure queue). */
   deadLetterFile: string;
-  handler: StreamHandler;
+  publish: PublishStreamBatch;
   /** Deliveries of a failing record before it goes to the dead-letter file. Default 3. */
   maxRetries?: number;
   /** Records per invocation, as the event source's batch size. Default 100. */
@@ -49,7 +49,7 @@ export interface StreamTailerOptions {
 }
 
 /** The stack's event source filter, from the same rule: new history items only. */
-export function isHistoryInsert(record: StreamRecord): boolean {
+export function isHistoryInsert(record: StreamsRecord): boolean {
   return isEventRecord({
     eventName: record.eventName,
     newImage: { [ENTITY_ATTRIBUTE]: record.dynamodb?.NewImage?.[ENTITY_ATTRIBUTE]?.S },
@@ -154,18 +154,16 @@ export class StreamTailer {
 
   /** Index of the first record the handler reported failed, or undefined if all succeeded. */
   private async deliver(
-    records: StreamRecord[],
+    records: StreamsRecord[],
     streamArn: string,
     shardId: string,
   ): Promise<number | undefined> {
     const wanted = records.filter(isHistoryInsert);
     if (wanted.length === 0) return undefined;
-    const response = await this.options.handler({
-      Records: wanted.map((record) => toLambdaRecord(record, streamArn)),
-    });
-    const failed = new Set(
-      (response?.batchItemFailures ?? []).map((failure) => failure.itemIdentifier),
+    const response = await this.options.publish(
+      wanted.map((record) => fromStreamsRecord(record, streamArn)),
     );
+    const failed = new Set(response.batchItemFailures.map((failure) => failure.itemIdentifier));
     if (failed.size === 0) return undefined;
     const index = records.findIndex((record) => failed.has(record.dynamodb?.SequenceNumber ?? ''));
     const first = records[index];
@@ -177,7 +175,7 @@ export class StreamTailer {
     // Given up on, like Lambda after its retries: the batch's metadata goes where Lambda's
     // on-failure destination would get it (the record itself stays in the table), then skipped.
     this.failures.delete(sequence);
-    const message = streamBatchFailure([fromLambdaRecord(toLambdaRecord(first, streamArn))], {
+    const message = streamBatchFailure([fromStreamsRecord(first, streamArn)], {
       functionArn: PUBLISHER_FUNCTION_ARN,
       shardId,
       approximateInvokeCount: attempts,

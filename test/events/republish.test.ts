@@ -291,7 +291,7 @@ describe('the publisher and npm run republish --from-dlq', () => {
         tableName: outage.tableName,
         checkpointFile: join(dir, 'outage.checkpoint.json'),
         deadLetterFile,
-        handler: (event) => publishStreamRecords(event.Records.map(fromLambdaRecord), publisher),
+        publish: (records) => publishStreamRecords(records, publisher),
         maxRetries: 2,
       },
       outage.client,

@@ -1,8 +1,13 @@
+import type {
+  _Record as StreamsRecord,
+  AttributeValue as StreamsValue,
+} from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { dispositionOf } from '../../functions/core/events/records';
 import { isEventRecord } from '../../functions/core/events/stream-record';
 import { fromLambdaRecord } from '../../functions/publisher/stream-record';
+import { fromStreamsRecord } from '../../infra/local/stream-records';
 
 const lambdaRecord = (newImage: Record<string, unknown>): DynamoDBRecord =>
   ({
@@ -53,5 +58,42 @@ describe("Lambda's stream record as the domain's plain record", () => {
     expect(isEventRecord({ ...order, eventName: 'MODIFY', newImage: { entity: 'history' } })).toBe(
       false,
     );
+  });
+});
+
+describe("the Streams API's record (the local tailer's) as the same plain record", () => {
+  const streamsRecord = (newImage: Record<string, StreamsValue>): StreamsRecord => ({
+    eventName: 'INSERT',
+    dynamodb: {
+      SequenceNumber: '100',
+      ApproximateCreationDateTime: new Date(1_700_000_000_500),
+      Keys: { pk: { S: 'ORDER#1' }, sk: { S: 'HISTORY#x' } },
+      NewImage: newImage,
+    },
+  });
+  const arn = 'arn:aws:dynamodb:local:0:table/t/stream/x';
+
+  it('equals what Lambda delivers for the same change, empty maps and seconds included', () => {
+    const image = { entity: { S: 'history' }, orderId: { N: '1' }, raw: { M: {} } };
+    // The SDK hands an empty map back as a bare {}.
+    const local = fromStreamsRecord(
+      streamsRecord({ ...image, raw: {} as StreamsValue, nested: { L: [{} as StreamsValue] } }),
+      arn,
+    );
+    const lambda = fromLambdaRecord({
+      ...lambdaRecord({ ...image, nested: { L: [{ M: {} }] } }),
+      eventSourceARN: arn,
+    });
+    expect(local).toEqual(lambda);
+    expect(local.newImage).toEqual({ entity: 'history', orderId: 1, raw: {}, nested: [{}] });
+  });
+
+  it('turns an image it cannot decode into a rejection with the reason', () => {
+    const record = fromStreamsRecord(
+      streamsRecord({ entity: { S: 'history' }, odd: { X: '1' } as unknown as StreamsValue }),
+      arn,
+    );
+    expect(record.imageError).toBeTruthy();
+    expect(dispositionOf(record)).toMatchObject({ action: 'reject' });
   });
 });

@@ -1,100 +1,95 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { parseDeadLetter } from '../../functions/core/events/dead-letters';
+import type { StreamRecord } from '../../functions/core/events/stream-record';
 import { SessionStore } from '../../functions/core/store';
-import { StreamTailer } from '../../infra/local/stream-tailer';
+import { type PublishStreamBatch, StreamTailer } from '../../infra/local/stream-tailer';
 import { createTestTable, type TestTable } from '../support/dynamo';
 import { driveOrder } from '../support/payment-sessions';
 
-let table: TestTable;
-let store: SessionStore;
 const dir = mkdtempSync(join(tmpdir(), 'psw-tailer-'));
-
-beforeAll(async () => {
-  table = await createTestTable('tailer');
-  store = new SessionStore({ client: table.client, tableName: table.tableName });
-});
+const tables: TestTable[] = [];
 afterAll(async () => {
-  await table.drop();
+  await Promise.all(tables.map((table) => table.drop()));
   rmSync(dir, { recursive: true, force: true });
 });
 
-const eventIdsOf = (event: DynamoDBStreamEvent) =>
-  event.Records.map((record) => record.dynamodb?.NewImage?.eventId?.S);
+/** Each test its own table, so none depends on what another left in a stream. */
+async function freshTable(name: string) {
+  const table = await createTestTable(name);
+  tables.push(table);
+  return { table, store: new SessionStore({ client: table.client, tableName: table.tableName }) };
+}
 
-function tailer(
-  name: string,
-  handler: (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse>,
-) {
+const eventIdsOf = (records: StreamRecord[]) => records.map((record) => record.newImage?.eventId);
+
+function tailer(table: TestTable, name: string, publish: PublishStreamBatch) {
   return new StreamTailer(
     {
       endpoint: table.endpoint,
       tableName: table.tableName,
       checkpointFile: join(dir, `${name}.checkpoint.json`),
       deadLetterFile: join(dir, `${name}.dead-letter.jsonl`),
-      handler,
+      publish,
     },
     table.client,
   );
 }
 
-/** Polls until the stream has nothing new (DynamoDB Local's stream lags writes a little). */
-async function drain(subject: StreamTailer, rounds = 10): Promise<void> {
-  for (let round = 0; round < rounds; round++) {
+/**
+ * Polls until `done()` holds (DynamoDB Local's stream lags writes a little), then a few rounds
+ * more so anything that should not arrive has had its chance.
+ */
+async function drainUntil(subject: StreamTailer, done: () => boolean): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error('the tailer did not deliver in time');
     await subject.pollOnce();
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
+  for (let round = 0; round < 3; round++) await subject.pollOnce();
 }
 
 describe('the local stream tailer', () => {
-  it('hands over history inserts only, and a new tailer on the same checkpoint resumes after them', async () => {
+  it('hands over history inserts only, as plain records, and a new tailer on the same checkpoint resumes after them', async () => {
+    const { table, store } = await freshTable('tailer-resume');
     await driveOrder(store, 501, [[[1, 'waiting']], [[1, 'completed']]]);
-    const seen: (string | undefined)[] = [];
-    const first = tailer('resume', async (event) => {
-      seen.push(...eventIdsOf(event));
+    const seen: unknown[] = [];
+    const first = tailer(table, 'resume', async (records) => {
+      seen.push(...eventIdsOf(records));
       return { batchItemFailures: [] };
     });
-    await drain(first);
+    await drainUntil(first, () => seen.length >= 2);
     expect(seen).toEqual(['pss-501-1-1', 'pss-501-1-2']);
 
     await driveOrder(store, 502, [[[2, 'waiting']]]);
-    const again: (string | undefined)[] = [];
-    const second = tailer('resume', async (event) => {
-      again.push(...eventIdsOf(event));
+    const again: unknown[] = [];
+    const second = tailer(table, 'resume', async (records) => {
+      again.push(...eventIdsOf(records));
       return { batchItemFailures: [] };
     });
-    await drain(second);
+    await drainUntil(second, () => again.length >= 1);
     expect(again).toEqual(['pss-502-2-1']);
   });
 
   it('offers a failed record again, then moves it to the dead-letter file and goes on', async () => {
-    const offered: (string | undefined)[] = [];
+    const { table, store } = await freshTable('tailer-poison');
+    const offered: unknown[] = [];
     let poisonSequence: string | undefined;
-    const subject = tailer('poison', async (event) => {
-      offered.push(...eventIdsOf(event));
-      const poison = event.Records.find(
-        (record) => record.dynamodb?.NewImage?.orderId?.N === '601',
-      );
-      poisonSequence = poison?.dynamodb?.SequenceNumber ?? poisonSequence;
-      return {
-        batchItemFailures: poison
-          ? [{ itemIdentifier: poison.dynamodb?.SequenceNumber ?? '' }]
-          : [],
-      };
+    const subject = tailer(table, 'poison', async (records) => {
+      offered.push(...eventIdsOf(records));
+      const poison = records.find((record) => record.newImage?.orderId === 601);
+      poisonSequence = poison?.sequenceNumber ?? poisonSequence;
+      return { batchItemFailures: poison ? [{ itemIdentifier: poison.sequenceNumber }] : [] };
     });
-    await drain(subject); // history written by the first test, delivered fine
-    offered.length = 0;
     await driveOrder(store, 601, [[[3, 'waiting']]]);
     await driveOrder(store, 602, [[[4, 'waiting']]]);
-    await drain(subject);
+    const deadLetters = join(dir, 'poison.dead-letter.jsonl');
+    await drainUntil(subject, () => existsSync(deadLetters) && offered.includes('pss-602-4-1'));
 
     expect(offered.filter((id) => id === 'pss-601-3-1')).toHaveLength(3); // maxRetries
-    expect(offered.filter((id) => id === 'pss-602-4-1').length).toBeGreaterThanOrEqual(1);
-    const deadLetters = join(dir, 'poison.dead-letter.jsonl');
-    expect(existsSync(deadLetters)).toBe(true);
     // As Lambda's on-failure destination gets it: the batch's metadata, not the record.
     const [message, ...more] = readFileSync(deadLetters, 'utf8').trim().split('\n');
     expect(more).toEqual([]);

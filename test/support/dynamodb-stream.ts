@@ -12,9 +12,9 @@ import {
   GetShardIteratorCommand,
 } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBRecord } from 'aws-lambda';
-import { toLambdaRecord } from '../../infra/local/stream-records';
+import { toLambdaRecord } from './lambda-stream-records';
 
-export { toLambdaRecord, toLambdaValue } from '../../infra/local/stream-records';
+export { toLambdaRecord, toLambdaValue } from './lambda-stream-records';
 
 const local = (endpoint: string) => ({
   endpoint,

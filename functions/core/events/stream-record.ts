@@ -21,6 +21,28 @@ export interface StreamRecord {
   streamArn: string | undefined;
 }
 
+/** A record's images, decoded by its source's adapter. */
+export interface DecodedImages {
+  keys: Record<string, unknown>;
+  newImage: Record<string, unknown> | undefined;
+}
+
+/**
+ * The plain record of `metadata` and its images as `decode` gives them. An image that cannot
+ * be decoded rejects its record with the reason, not the record's batch.
+ */
+export function streamRecordOf(
+  metadata: Omit<StreamRecord, keyof DecodedImages | 'imageError'>,
+  decode: () => DecodedImages,
+): StreamRecord {
+  try {
+    return { ...metadata, ...decode() };
+  } catch (error) {
+    const imageError = error instanceof Error ? error.message : String(error);
+    return { ...metadata, keys: {}, newImage: undefined, imageError };
+  }
+}
+
 /**
  * The one rule of what becomes an event: a history item was inserted. History items are
  * written once and never updated, so each insert is exactly one event. The stack's event
