@@ -37,7 +37,8 @@ export const tableConfigSchema = z.object({
  */
 export const oneEntryConfigSchema = z.object({
   /** Project URL, e.g. `https://my-project.oneentry.cloud`. Required. */
-  ONEENTRY_URL: z.url(),
+  // http for the simulator and local tests; the stack itself only takes https.
+  ONEENTRY_URL: z.url({ protocol: /^https?$/ }),
   /** Request timeout per attempt, in milliseconds. Default 5000. */
   ONEENTRY_TIMEOUT_MS: positiveInt.default(5000),
   /** Attempts per request, the first included, for retryable failures. Default 4. */

@@ -8,7 +8,10 @@ import {
   readConfig,
   trackerConfigSchema,
 } from '../../functions/core/config';
-import { loadOneEntryCredentials } from '../../functions/core/credentials';
+import { loadOneEntryCredentials, loadWebhookSecrets } from '../../functions/core/credentials';
+import { ConfigError } from '../../functions/core/errors';
+import { InvalidWebhookSecretError } from '../../functions/core/webhook/errors';
+import { SignatureVerifier } from '../../functions/core/webhook/verify';
 import { assertJava } from './dynamodb-local';
 import { type LocalSettings, readLocalSettings } from './settings';
 
@@ -33,10 +36,26 @@ export async function assertPortFree(port: number): Promise<void> {
   });
 }
 
+/** A malformed `WEBHOOK_SECRET` stops start-up here, not the first delivery signed with it. */
+async function assertWebhookSecrets(env: Record<string, string | undefined>): Promise<void> {
+  try {
+    new SignatureVerifier(await loadWebhookSecrets(env));
+  } catch (error) {
+    if (!(error instanceof InvalidWebhookSecretError)) throw error;
+    throw new ConfigError([`WEBHOOK_SECRET: ${error.message} (whsec_ followed by base64)`]);
+  }
+}
+
 /** Validates every setting up front, so a typo stops start-up instead of a later invocation. */
 export async function preflight(env: Record<string, string | undefined>): Promise<LocalSettings> {
   const settings = readLocalSettings(env);
-  readConfig(trackerConfigSchema, env);
+  const tracker = readConfig(trackerConfigSchema, env);
+  if (tracker.FAST_POLL_SECONDS >= settings.POLL_INTERVAL_SECONDS) {
+    throw new ConfigError([
+      `FAST_POLL_SECONDS must be under POLL_INTERVAL_SECONDS (${settings.POLL_INTERVAL_SECONDS}): the fast lane checks young orders between cycles`,
+    ]);
+  }
+  if (env.WEBHOOK_SECRET?.trim()) await assertWebhookSecrets(env);
   readConfig(eventConfigSchema, env);
   if (env.ONEENTRY_URL?.trim()) {
     readConfig(oneEntryConfigSchema, env);

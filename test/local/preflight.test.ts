@@ -1,0 +1,48 @@
+/** Settings npm start refuses before it starts anything (in process; startup-errors spawns it). */
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../functions/core/errors';
+import { freePort } from '../../infra/local/dynamodb-local';
+import { preflight } from '../../infra/local/preflight';
+
+async function refusal(env: Record<string, string>): Promise<ConfigError> {
+  const error = await preflight({ PORT: String(await freePort()), ...env }).then(
+    () => undefined,
+    (thrown: unknown) => thrown,
+  );
+  expect(error).toBeInstanceOf(ConfigError);
+  return error as ConfigError;
+}
+
+describe('npm start preflight', () => {
+  it.each(['ftp://shop.example', 'htp:/typo', 'shop.oneentry.cloud'])(
+    'refuses ONEENTRY_URL %s, which is no http(s) URL, naming it',
+    async (url) => {
+      const error = await refusal({ ONEENTRY_URL: url, ONEENTRY_APP_TOKEN: 'app-token' });
+      expect(error.message).toContain('ONEENTRY_URL');
+      expect(error.message).not.toContain(url);
+    },
+  );
+
+  it('refuses a malformed WEBHOOK_SECRET by position, never echoing it', async () => {
+    const good = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
+    const error = await refusal({ WEBHOOK_SECRET: `${good}, whsec_!!not-base64!!` });
+    expect(error.message).toMatch(/WEBHOOK_SECRET: webhook secret #2 is not a valid/);
+    expect(error.message).not.toContain('not-base64');
+    expect(error.message).not.toContain(good);
+  });
+
+  it('refuses a fast lane no faster than the cycle, naming both settings', async () => {
+    const error = await refusal({ POLL_INTERVAL_SECONDS: '10', FAST_POLL_SECONDS: '10' });
+    expect(error.message).toMatch(/FAST_POLL_SECONDS must be under POLL_INTERVAL_SECONDS \(10\)/);
+  });
+
+  it('takes a fast lane under the cycle and a well-formed secret', async () => {
+    const settings = await preflight({
+      PORT: String(await freePort()),
+      POLL_INTERVAL_SECONDS: '60',
+      FAST_POLL_SECONDS: '10',
+      WEBHOOK_SECRET: `whsec_${Buffer.alloc(32, 1).toString('base64')}`,
+    });
+    expect(settings.POLL_INTERVAL_SECONDS).toBe(60);
+  });
+});
