@@ -29,6 +29,7 @@ import {
   readOrderHistory,
 } from '../../functions/core/history/view';
 import { SessionStore } from '../../functions/core/store';
+import { attachDashValues } from './command-line';
 import { formatOrderHistory } from './history-format';
 import {
   type Listing,
@@ -95,7 +96,12 @@ const OPTIONS = {
 function parseCommandLine(argv: readonly string[], now: Date): Args {
   let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>;
   try {
-    parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
+    parsed = parseArgs({
+      args: attachDashValues(argv, OPTIONS),
+      options: OPTIONS,
+      allowPositionals: true,
+      strict: true,
+    });
   } catch (error) {
     throw new UsageError((error as Error).message.split('\n')[0] ?? 'bad arguments');
   }

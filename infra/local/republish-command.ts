@@ -35,6 +35,7 @@ import {
 } from '../../functions/core/history/reader';
 import { parseOrderId } from '../../functions/core/history/view';
 import type { HistoryKind } from '../../functions/core/model';
+import { attachDashValues } from './command-line';
 import { FileDeadLetters, SqsDeadLetters } from './dead-letter-sources';
 import { historyCliConfigSchema } from './history-command';
 
@@ -74,23 +75,25 @@ interface Args {
   dryRun: boolean;
 }
 
+const OPTIONS = {
+  order: { type: 'string' },
+  from: { type: 'string' },
+  to: { type: 'string' },
+  kind: { type: 'string' },
+  status: { type: 'string' },
+  'from-dlq': { type: 'boolean' },
+  'queue-url': { type: 'string' },
+  'dry-run': { type: 'boolean' },
+} as const;
+
 function parseArgs(argv: readonly string[]): Args {
   let parsed: ReturnType<typeof parse>;
   const parse = () =>
     parseNodeArgs({
-      args: [...argv],
+      args: attachDashValues(argv, OPTIONS),
       strict: true,
       allowPositionals: false,
-      options: {
-        order: { type: 'string' },
-        from: { type: 'string' },
-        to: { type: 'string' },
-        kind: { type: 'string' },
-        status: { type: 'string' },
-        'from-dlq': { type: 'boolean' },
-        'queue-url': { type: 'string' },
-        'dry-run': { type: 'boolean' },
-      },
+      options: OPTIONS,
     });
   try {
     parsed = parse();

@@ -1,4 +1,4 @@
-/** The history CLI's listings: as a user runs them (a child process), and in-process for paging. */
+/** The history CLI's listings: once as a user runs it (a child process), otherwise in-process. */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -42,7 +42,7 @@ beforeAll(async () => {
 });
 afterAll(() => table.drop());
 
-function history(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+function historyProcess(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const env = {
     PATH: `${root}node_modules/.bin:${process.env.PATH ?? ''}`,
     HOME: process.env.HOME ?? '/tmp',
@@ -63,9 +63,32 @@ function history(args: string[]): Promise<{ code: number; stdout: string; stderr
   });
 }
 
+/** The command as `npm run history` runs it, on the test table, without a process. */
+async function history(
+  args: string[],
+  now?: Date,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const code = await runHistoryCommand({
+    argv: args,
+    env: {},
+    store,
+    audit,
+    stdout: (text) => {
+      stdout += text;
+    },
+    stderr: (text) => {
+      stderr += text;
+    },
+    ...(now ? { now: () => now } : {}),
+  });
+  return { code, stdout, stderr };
+}
+
 describe('npm run history listings', () => {
-  it('prints orders of a state as a table with a count, and exits 0', async () => {
-    const run = await history([
+  it('prints orders of a state as a table with a count, and exits 0 (as a process)', async () => {
+    const run = await historyProcess([
       '--state',
       'resolved',
       '--from',
@@ -104,6 +127,21 @@ describe('npm run history listings', () => {
         '',
       ].join('\r\n'),
     );
+  });
+
+  it('takes relative times with a leading dash as values (--from -2h)', async () => {
+    const at = new Date('2025-03-01T12:00:00Z');
+    const now = await history(['--transitions', '--from', '-3h', '--to', '-1h', '--json'], at);
+    const dated = await history(['--transitions', '--from=-3h', '--to=-1h', '--json'], at);
+
+    expect(now.stderr).toBe('');
+    expect(now.code).toBe(0);
+    const items = JSON.parse(now.stdout) as { orderId: number }[];
+    expect(items.map((item) => item.orderId)).toContain(301);
+    expect(items).toEqual(JSON.parse(dated.stdout));
+    const stuck = await history(['--state', 'tracking', '--stuck', '1d', '--limit', '-1']);
+    expect(stuck.code).toBe(1);
+    expect(stuck.stderr).toContain('--limit must be a positive integer');
   });
 
   it('lists stuck orders with --stuck, as the API items with --json', async () => {
