@@ -1,9 +1,10 @@
-/** The history CLI as a user runs it: a child process against DynamoDB Local. */
+/** The history CLI as a user runs it: a child process against DynamoDB Local (usage errors in process). */
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readOrderHistory } from '../../functions/core/history/view';
 import { SessionStore } from '../../functions/core/store';
+import { runHistoryCommand } from '../../infra/local/history-command';
 import { createTestTable, type TestTable } from '../support/dynamo';
 import { driveOrder } from '../support/payment-sessions';
 
@@ -97,13 +98,22 @@ describe('npm run history', () => {
   });
 
   it.each([[['abc']], [['0']], [[]], [['1', '2']], [['--verbose', '1']]])(
-    'exits 1 with one line for the arguments %j',
+    'exits 1 with one line for the arguments %j (in process)',
     async (args) => {
-      const run = await history(args, localEnv());
+      let stderr = '';
+      const code = await runHistoryCommand({
+        argv: args,
+        env: localEnv(),
+        store,
+        stdout: () => {},
+        stderr: (text) => {
+          stderr += text;
+        },
+      });
 
-      expect(run.code).toBe(1);
-      expect(run.stderr.trimEnd().split('\n')).toHaveLength(1);
-      expect(run.stderr).toContain('usage: history <orderId> [--json]');
+      expect(code).toBe(1);
+      expect(stderr.trimEnd().split('\n')).toHaveLength(1);
+      expect(stderr).toContain('usage: history <orderId> [--json]');
     },
   );
 
