@@ -12,18 +12,21 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { InvalidContextError, stackPropsFromContext } from './context';
+import { InvalidWatchPropsError } from './props';
 import { PaymentSessionWatchStack } from './stack';
 
 const app = new App();
-let props: ReturnType<typeof stackPropsFromContext>;
 try {
-  props = stackPropsFromContext(app.node);
+  const props = stackPropsFromContext(app.node);
+  // No `env`: no lookups, so the synth needs no credentials and the template fits any account.
+  new PaymentSessionWatchStack(app, 'PaymentSessionWatch', props);
 } catch (error) {
-  if (!(error instanceof InvalidContextError)) throw error;
+  // A setting a person can fix: one line naming it, no stack trace.
+  if (!(error instanceof InvalidContextError || error instanceof InvalidWatchPropsError)) {
+    throw error;
+  }
   process.stderr.write(`${error.message}\n`);
   process.exit(1);
 }
-// No `env`: no lookups, so the synth needs no credentials and the template fits any account.
-new PaymentSessionWatchStack(app, 'PaymentSessionWatch', props);
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
 app.synth();

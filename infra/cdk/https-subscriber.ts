@@ -21,6 +21,7 @@ import {
   type PaymentSessionDetailType,
   paymentSessionEventPattern,
 } from '../../functions/core/events/contract';
+import { InvalidWatchPropsError } from './props';
 import { deadLetterQueue } from './resources';
 
 export interface HttpsSubscriberOptions {
@@ -72,7 +73,9 @@ export class HttpsSubscriber extends Construct {
   constructor(scope: Construct, id: string, props: HttpsSubscriberProps) {
     super(scope, id);
     if (!/^https:\/\//.test(props.url)) {
-      throw new Error(`addHttpsSubscriber: url must be https://, got '${props.url}'`);
+      throw new InvalidWatchPropsError(
+        `addHttpsSubscriber: url must be https://, got '${props.url}'`,
+      );
     }
     this.connection = new Connection(this, 'Connection', {
       authorization: props.authorization,

@@ -66,6 +66,7 @@ export type {
   PaymentSessionWatchProps,
   WatchFunctions,
 } from './props';
+export { InvalidWatchPropsError } from './props';
 export { HISTORY_PATH, LISTING_PATHS, WEBHOOK_PATH } from './watch-api';
 
 /** Retries of a poll invocation Scheduler could not deliver (throttling, service errors). */

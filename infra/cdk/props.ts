@@ -285,12 +285,20 @@ export interface WatchFunctions {
   readonly discovery?: IFunction;
 }
 
+/** A prop of the watch has a value it cannot be built with; the message names the prop. */
+export class InvalidWatchPropsError extends Error {
+  override readonly name = 'InvalidWatchPropsError';
+}
+
 function validateTable({ table, tableEncryptionKey }: PaymentSessionWatchProps): void {
   if (!table) return;
   // The publisher reads the stream: a table passed without it would never publish an event.
-  if (!table.tableStreamArn) throw new Error('table must be passed with its tableStreamArn');
+  if (!table.tableStreamArn)
+    throw new InvalidWatchPropsError('table must be passed with its tableStreamArn');
   if (tableEncryptionKey) {
-    throw new Error("tableEncryptionKey applies to a new table only; pass table's key with it");
+    throw new InvalidWatchPropsError(
+      "tableEncryptionKey applies to a new table only; pass table's key with it",
+    );
   }
 }
 
@@ -300,18 +308,21 @@ export function validateProps(props: PaymentSessionWatchProps): void {
     try {
       url = new URL(props.oneEntryUrl);
     } catch {
-      throw new Error(`oneEntryUrl must be a URL, got '${props.oneEntryUrl}'`);
+      throw new InvalidWatchPropsError(`oneEntryUrl must be a URL, got '${props.oneEntryUrl}'`);
     }
-    if (url.protocol !== 'https:') throw new Error('oneEntryUrl must be an https:// URL');
+    if (url.protocol !== 'https:')
+      throw new InvalidWatchPropsError('oneEntryUrl must be an https:// URL');
   }
   validateTable(props);
   const rate = props.pollRate;
   if (rate && (rate.toSeconds() < 60 || rate.toSeconds() % 60 !== 0)) {
-    throw new Error(`pollRate must be whole minutes, at least one; got ${rate.toHumanString()}`);
+    throw new InvalidWatchPropsError(
+      `pollRate must be whole minutes, at least one; got ${rate.toHumanString()}`,
+    );
   }
   const discoveryRate = props.discoveryRate;
   if (discoveryRate && discoveryRate.toSeconds() % 60 !== 0) {
-    throw new Error(
+    throw new InvalidWatchPropsError(
       `discoveryRate must be whole minutes (0 turns discovery off); got ${discoveryRate.toHumanString()}`,
     );
   }
@@ -326,58 +337,70 @@ export function validateProps(props: PaymentSessionWatchProps): void {
   ];
   for (const [name, value, min, max] of ranges) {
     if (value !== undefined && !(Number.isInteger(value) && value >= min && value <= max)) {
-      throw new Error(`${name} must be an integer from ${min} to ${max}, got ${value}`);
+      throw new InvalidWatchPropsError(
+        `${name} must be an integer from ${min} to ${max}, got ${value}`,
+      );
     }
   }
   const maxRps = props.oneEntryMaxRps;
   if (maxRps !== undefined && !(maxRps >= 0 && maxRps <= MAX_ONEENTRY_RPS)) {
-    throw new Error(`oneEntryMaxRps must be from 0 (no cap) to ${MAX_ONEENTRY_RPS}, got ${maxRps}`);
+    throw new InvalidWatchPropsError(
+      `oneEntryMaxRps must be from 0 (no cap) to ${MAX_ONEENTRY_RPS}, got ${maxRps}`,
+    );
   }
   const failureRatio = props.circuitFailureRatio;
   if (failureRatio !== undefined && !(failureRatio > 0 && failureRatio <= 1)) {
-    throw new Error(`circuitFailureRatio must be above 0 and at most 1, got ${failureRatio}`);
+    throw new InvalidWatchPropsError(
+      `circuitFailureRatio must be above 0 and at most 1, got ${failureRatio}`,
+    );
   }
   const pollerTimeout = (props.pollerTimeout ?? FUNCTION_TIMEOUTS.poller).toSeconds();
   const margin = (props.pollTimeMargin ?? Duration.seconds(10)).toSeconds();
   if (pollerTimeout > 900 || margin >= pollerTimeout) {
-    throw new Error('pollerTimeout must be at most 15 minutes and longer than pollTimeMargin');
+    throw new InvalidWatchPropsError(
+      'pollerTimeout must be at most 15 minutes and longer than pollTimeMargin',
+    );
   }
   const fast = props.fastPollSeconds ?? 0;
   const rateSeconds = (props.pollRate ?? Duration.minutes(1)).toSeconds();
   if (!(Number.isInteger(fast) && fast >= 0 && fast < rateSeconds)) {
-    throw new Error(
+    throw new InvalidWatchPropsError(
       `fastPollSeconds must be a whole number of seconds from 0 (off) to under pollRate, got ${fast}`,
     );
   }
   if (fast > 0 && pollerTimeout < rateSeconds + margin) {
-    throw new Error(
+    throw new InvalidWatchPropsError(
       'with fastPollSeconds, pollerTimeout must be at least pollRate + pollTimeMargin: the fast lane runs until the next cycle',
     );
   }
   const backfill = props.discoveryBackfillHours;
   if (backfill !== undefined && !(backfill >= 0)) {
-    throw new Error(`discoveryBackfillHours must be 0 or more, got ${backfill}`);
+    throw new InvalidWatchPropsError(`discoveryBackfillHours must be 0 or more, got ${backfill}`);
   }
   const concurrency = props.pollConcurrency;
   if (
     concurrency !== undefined &&
     !(Number.isInteger(concurrency) && concurrency >= 1 && concurrency <= 256)
   ) {
-    throw new Error(`pollConcurrency must be an integer from 1 to 256, got ${concurrency}`);
+    throw new InvalidWatchPropsError(
+      `pollConcurrency must be an integer from 1 to 256, got ${concurrency}`,
+    );
   }
   const hours = props.maxTrackingHours;
   if (hours !== undefined && !(hours > 0)) {
-    throw new Error(`maxTrackingHours must be positive, got ${hours}`);
+    throw new InvalidWatchPropsError(`maxTrackingHours must be positive, got ${hours}`);
   }
   const statuses = props.pendingStatuses;
   if (
     statuses &&
     (statuses.length === 0 || statuses.some((s) => s.trim() === '' || s.includes(',')))
   ) {
-    throw new Error('pendingStatuses must be non-empty statuses without commas');
+    throw new InvalidWatchPropsError('pendingStatuses must be non-empty statuses without commas');
   }
   const ratio = props.upstreamFailureRateThreshold;
   if (ratio !== undefined && !(ratio > 0 && ratio < 1)) {
-    throw new Error(`upstreamFailureRateThreshold must be between 0 and 1, got ${ratio}`);
+    throw new InvalidWatchPropsError(
+      `upstreamFailureRateThreshold must be between 0 and 1, got ${ratio}`,
+    );
   }
 }

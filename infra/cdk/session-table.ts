@@ -24,6 +24,7 @@ import {
   SORT_KEY,
   TTL_ATTRIBUTE,
 } from '../../functions/core/table';
+import { InvalidWatchPropsError } from './props';
 
 /** Properties of a {@link SessionTable}. */
 export interface SessionTableProps {
@@ -56,7 +57,7 @@ export class SessionTable extends TableV2 {
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     if (props.encryptionKey && Token.isUnresolved(Stack.of(scope).region)) {
       // TableV2 names the key per replica region, which a region-agnostic stack cannot know.
-      throw new Error(
+      throw new InvalidWatchPropsError(
         'tableEncryptionKey needs a stack with an explicit region (env: { region }): the key is set per replica region',
       );
     }

@@ -77,21 +77,29 @@ describe('context', () => {
     expect(() => readContext(new App({ context }).node)).toThrow(`context '${key}'`);
   });
 
-  it('refuses to synthesize (and so to deploy) without oneEntryUrl, in one line naming it', () => {
+  it.each([
+    [
+      {},
+      "Invalid CDK context: context 'oneEntryUrl' is required: add -c oneEntryUrl=https://your-project.oneentry.cloud",
+    ],
+    [
+      // Each value valid alone; together the construct refuses them.
+      { oneEntryUrl: 'https://shop.oneentry.cloud', fastPollSeconds: '60' },
+      'fastPollSeconds must be a whole number of seconds from 0 (off) to under pollRate, got 60',
+    ],
+  ])('refuses to synthesize (and so to deploy) %j in one line naming the key', (extra, line) => {
     // cdk.json names no project on purpose; the CLI hands the app its context this way.
     const result = spawnSync(join(ROOT, 'node_modules', '.bin', 'tsx'), ['infra/cdk/app.ts'], {
       cwd: ROOT,
       env: {
         ...process.env,
-        CDK_CONTEXT_JSON: JSON.stringify(cdkJsonContext()),
+        CDK_CONTEXT_JSON: JSON.stringify({ ...cdkJsonContext(), ...extra }),
         CDK_OUTDIR: mkdtempSync(join(tmpdir(), 'psw-cdk-')),
       },
       encoding: 'utf8',
     });
     expect(result.status).toBe(1);
-    expect(result.stderr.trim().split('\n')).toEqual([
-      "Invalid CDK context: context 'oneEntryUrl' is required: add -c oneEntryUrl=https://your-project.oneentry.cloud",
-    ]);
+    expect(result.stderr.trim().split('\n')).toEqual([line]);
   });
 });
 
