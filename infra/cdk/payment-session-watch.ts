@@ -2,15 +2,9 @@ import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type { MathExpression, Metric, MetricOptions } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type * as events from 'aws-cdk-lib/aws-events';
-import { Archive, EventBus, type IEventBus, Rule } from 'aws-cdk-lib/aws-events';
-import { CfnRegistry, CfnSchema } from 'aws-cdk-lib/aws-eventschemas';
-import {
-  type Grant,
-  type IGrantable,
-  PolicyStatement,
-  Role,
-  ServicePrincipal,
-} from 'aws-cdk-lib/aws-iam';
+import { type Archive, type IEventBus, Rule } from 'aws-cdk-lib/aws-events';
+import type { CfnRegistry, CfnSchema } from 'aws-cdk-lib/aws-eventschemas';
+import { type Grant, type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import {
   FilterCriteria,
   FilterRule,
@@ -19,13 +13,7 @@ import {
 } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import {
-  Schedule,
-  ScheduleExpression,
-  ScheduleTargetInput,
-  TimeWindow,
-} from 'aws-cdk-lib/aws-scheduler';
-import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
+import type { Schedule } from 'aws-cdk-lib/aws-scheduler';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -36,7 +24,6 @@ import {
   type PaymentSessionDetailType,
   paymentSessionEventPattern,
 } from '../../functions/core/events/contract';
-import { paymentSessionEventRegistrySchema } from '../../functions/core/events/schema';
 import { EVENT_RECORD } from '../../functions/core/events/stream-record';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../../functions/core/observability';
 import { ENTITY_ATTRIBUTE } from '../../functions/core/table';
@@ -44,13 +31,13 @@ import { FUNCTION_TIMEOUTS, PUBLISHER_RETRY_ATTEMPTS } from './function-defaults
 import { HttpsSubscriber, type HttpsSubscriberOptions, toRulePattern } from './https-subscriber';
 import { WatchMonitoring } from './monitoring';
 import {
+  InvalidWatchPropsError,
   type OnPaymentSessionEventOptions,
   type PaymentSessionWatchProps,
   validateProps,
   type WatchFunctions,
 } from './props';
 import {
-  acknowledgeInvokeVersions,
   acknowledgeOnPolicy,
   deadLetterQueue,
   nagResourceName,
@@ -58,7 +45,9 @@ import {
 } from './resources';
 import { SessionTable } from './session-table';
 import { WatchApi } from './watch-api';
+import { createWatchEvents } from './watch-events';
 import { WatchFunction } from './watch-function';
+import { createWatchSchedules } from './watch-schedules';
 
 export type {
   LogLevel,
@@ -69,8 +58,6 @@ export type {
 export { InvalidWatchPropsError } from './props';
 export { HISTORY_PATH, LISTING_PATHS, WEBHOOK_PATH } from './watch-api';
 
-/** Retries of a poll invocation Scheduler could not deliver (throttling, service errors). */
-const SCHEDULE_RETRY_ATTEMPTS = 2;
 /** Stream records older than this go to the DLQ; the stream itself keeps them only 24 hours. */
 const PUBLISHER_MAX_RECORD_AGE = Duration.hours(6);
 
@@ -156,25 +143,15 @@ export class PaymentSessionWatch extends Construct {
         generateSecretString: { excludePunctuation: true, passwordLength: 32 },
       });
 
-    this.eventBus =
-      props.eventBus ??
-      new EventBus(this, 'EventBus', { description: 'OneEntry payment-session transitions' });
-    this.archive = new Archive(this, 'EventArchive', {
-      sourceEventBus: this.eventBus,
-      description: `Every ${eventSource} event, for replay`,
-      eventPattern: { source: [eventSource] },
-      retention: props.archiveRetention ?? Duration.days(365),
+    const events = createWatchEvents(this, {
+      eventBus: props.eventBus,
+      eventSource,
+      archiveRetention: props.archiveRetention,
     });
-    this.schemaRegistry = new CfnRegistry(this, 'SchemaRegistry', {
-      description: `Schemas of the ${eventSource} events: download code bindings with the AWS tools`,
-    });
-    this.eventSchema = new CfnSchema(this, 'EventSchema', {
-      registryName: this.schemaRegistry.attrRegistryName,
-      schemaName: `${eventSource}@PaymentSessionEvent`,
-      type: 'JSONSchemaDraft4',
-      content: JSON.stringify(paymentSessionEventRegistrySchema()),
-      description: 'Every event the watch publishes (envelope and detail), from its zod contract',
-    });
+    this.eventBus = events.eventBus;
+    this.archive = events.archive;
+    this.schemaRegistry = events.schemaRegistry;
+    this.eventSchema = events.eventSchema;
 
     const common = {
       TABLE_NAME: this.table.tableName,
@@ -294,7 +271,6 @@ export class PaymentSessionWatch extends Construct {
     }
     this.eventBus.grantPutEventsTo(publisher);
 
-    this.scheduleDeadLetterQueue = deadLetterQueue(this, 'ScheduleDeadLetterQueue', 'Scheduler');
     this.publisherDeadLetterQueue = deadLetterQueue(
       this,
       'PublisherDeadLetterQueue',
@@ -336,43 +312,21 @@ export class PaymentSessionWatch extends Construct {
       new PolicyStatement({ actions: ['dynamodb:ListStreams'], resources: ['*'] }),
     );
 
-    const scheduleRole = new Role(this, 'ScheduleRole', {
-      // Only schedules of this account may assume it (confused-deputy protection).
-      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
-        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
-      }),
-      description: 'Lets EventBridge Scheduler start the poller and the discovery sweep',
+    const schedules = createWatchSchedules(this, {
+      poller,
+      pollRate,
+      pollShards: props.pollShards ?? 1,
+      discovery,
+      discoveryRate,
     });
-    // One schedule per shard, each naming its shard in the input: Scheduler itself starts
-    // every shard (no fan-out function to fail in between, and one shard's throttled or
-    // failed start never holds up the others). Shard 0 keeps the id it had before sharding.
-    this.pollSchedules = Array.from({ length: props.pollShards ?? 1 }, (_, shard) =>
-      this.createSchedule(shard === 0 ? 'PollSchedule' : `PollSchedule${shard}`, {
-        fn: poller,
-        rate: pollRate,
-        role: scheduleRole,
-        deadLetterQueue: this.scheduleDeadLetterQueue,
-        description: `Starts a OneEntry payment-session poll cycle of shard ${shard}`,
-        input: { shard },
-      }),
-    );
+    this.pollSchedules = schedules.pollSchedules;
     const [firstSchedule] = this.pollSchedules;
-    if (!firstSchedule) throw new Error('pollShards must be at least 1');
+    if (!firstSchedule) throw new InvalidWatchPropsError('pollShards must be at least 1');
     this.schedule = firstSchedule;
-    if (discovery) {
-      this.discoveryDeadLetterQueue = deadLetterQueue(
-        this,
-        'DiscoveryDeadLetterQueue',
-        'Scheduler (discovery)',
-      );
-      this.discoverySchedule = this.createSchedule('DiscoverySchedule', {
-        fn: discovery,
-        rate: discoveryRate,
-        role: scheduleRole,
-        deadLetterQueue: this.discoveryDeadLetterQueue,
-        description: "Starts a sweep of OneEntry's payment-session list",
-      });
-    }
+    this.scheduleDeadLetterQueue = schedules.scheduleDeadLetterQueue;
+    this.discoverySchedule = schedules.discoverySchedule;
+    this.discoveryDeadLetterQueue = schedules.discoveryDeadLetterQueue;
+
     this.api = new WatchApi(this, 'Api', {
       webhook,
       history,
@@ -403,35 +357,6 @@ export class PaymentSessionWatch extends Construct {
     });
 
     this.acknowledgeGrantWildcards();
-  }
-
-  private createSchedule(
-    id: string,
-    target: {
-      fn: IFunction;
-      rate: Duration;
-      role: Role;
-      deadLetterQueue: Queue;
-      description: string;
-      /** The invocation's event. */
-      input?: Record<string, unknown>;
-    },
-  ): Schedule {
-    const schedule = new Schedule(this, id, {
-      description: target.description,
-      schedule: ScheduleExpression.rate(target.rate),
-      timeWindow: TimeWindow.off(),
-      target: new LambdaInvoke(target.fn, {
-        role: target.role,
-        retryAttempts: SCHEDULE_RETRY_ATTEMPTS,
-        // A start older than one tick is stale: the next tick's run supersedes it.
-        maxEventAge: Duration.seconds(Math.max(60, target.rate.toSeconds())),
-        deadLetterQueue: target.deadLetterQueue,
-        ...(target.input ? { input: ScheduleTargetInput.fromObject(target.input) } : {}),
-      }),
-    });
-    acknowledgeInvokeVersions(target.role, target.fn);
-    return schedule;
   }
 
   /**
