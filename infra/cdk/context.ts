@@ -53,38 +53,43 @@ export const tableArnOfStream = (streamArn: string): string =>
   streamArn.replace(TABLE_STREAM_ARN, '$1');
 
 /** The context schema (see the table above). */
-export const contextSchema = z.object({
-  stackName: z.string().min(1).default('PaymentSessionWatch'),
-  oneEntryUrl: z.url({ protocol: /^https$/ }),
-  oneEntryAuthProvider: z.string().min(1).optional(),
-  pendingStatuses: csv.optional(),
-  maxTrackingHours: z.coerce.number().positive().optional(),
-  pollConcurrency: z.coerce.number().int().min(1).max(256).optional(),
-  pollRate: z.coerce.number().int().min(1).default(1),
-  pollShards: z.coerce.number().int().min(1).max(MAX_POLL_SHARDS).optional(),
-  oneEntryMaxRps: z.coerce.number().min(0).max(MAX_ONEENTRY_RPS).optional(),
-  fastPollSeconds: z.coerce.number().int().min(0).optional(),
-  discoveryRate: z.coerce.number().int().min(0).default(5),
-  discoveryBackfillHours: z.coerce.number().min(0).optional(),
-  eventBusName: z.string().min(1).optional(),
-  tableStreamArn: z
-    .string()
-    .regex(TABLE_STREAM_ARN, 'must be a DynamoDB stream ARN (arn:…:table/<name>/stream/<label>)')
-    .optional(),
-  tableKeyArn: z.string().startsWith('arn:').optional(),
-  eventSource: z.string().min(1).optional(),
-  archiveRetentionDays: z.coerce.number().int().min(1).default(365),
-  logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR'] satisfies LogLevel[]).default('INFO'),
-  logRetentionDays: z.coerce
-    .number()
-    .int()
-    .refine((days) => retentionValues.has(days), 'must be a CloudWatch Logs retention value')
-    .default(30),
-  apiRateLimit: z.coerce.number().positive().default(50),
-  apiBurstLimit: z.coerce.number().int().nonnegative().default(100),
-  alarmTopicArn: z.string().startsWith('arn:').optional(),
-  upstreamFailureRateThreshold: z.coerce.number().gt(0).lt(1).optional(),
-});
+export const contextSchema = z
+  .object({
+    stackName: z.string().min(1).default('PaymentSessionWatch'),
+    oneEntryUrl: z.url({ protocol: /^https$/ }),
+    oneEntryAuthProvider: z.string().min(1).optional(),
+    pendingStatuses: csv.optional(),
+    maxTrackingHours: z.coerce.number().positive().optional(),
+    pollConcurrency: z.coerce.number().int().min(1).max(256).optional(),
+    pollRate: z.coerce.number().int().min(1).default(1),
+    pollShards: z.coerce.number().int().min(1).max(MAX_POLL_SHARDS).optional(),
+    oneEntryMaxRps: z.coerce.number().min(0).max(MAX_ONEENTRY_RPS).optional(),
+    fastPollSeconds: z.coerce.number().int().min(0).optional(),
+    discoveryRate: z.coerce.number().int().min(0).default(5),
+    discoveryBackfillHours: z.coerce.number().min(0).optional(),
+    eventBusName: z.string().min(1).optional(),
+    tableStreamArn: z
+      .string()
+      .regex(TABLE_STREAM_ARN, 'must be a DynamoDB stream ARN (arn:…:table/<name>/stream/<label>)')
+      .optional(),
+    tableKeyArn: z.string().startsWith('arn:').optional(),
+    eventSource: z.string().min(1).optional(),
+    archiveRetentionDays: z.coerce.number().int().min(1).default(365),
+    logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR'] satisfies LogLevel[]).default('INFO'),
+    logRetentionDays: z.coerce
+      .number()
+      .int()
+      .refine((days) => retentionValues.has(days), 'must be a CloudWatch Logs retention value')
+      .default(30),
+    apiRateLimit: z.coerce.number().positive().default(50),
+    apiBurstLimit: z.coerce.number().int().nonnegative().default(100),
+    alarmTopicArn: z.string().startsWith('arn:').optional(),
+    upstreamFailureRateThreshold: z.coerce.number().gt(0).lt(1).optional(),
+  })
+  .refine((context) => context.tableKeyArn === undefined || context.tableStreamArn !== undefined, {
+    path: ['tableKeyArn'],
+    message: 'is the key of the table named by tableStreamArn: give both',
+  });
 
 export type AppContext = z.output<typeof contextSchema>;
 

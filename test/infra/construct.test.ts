@@ -73,6 +73,10 @@ describe('context', () => {
       { oneEntryUrl: URL_, tableStreamArn: 'arn:aws:dynamodb:eu-central-1:111122223333:table/t' },
       'tableStreamArn',
     ],
+    [
+      { oneEntryUrl: URL_, tableKeyArn: 'arn:aws:kms:eu-central-1:111122223333:key/k' },
+      'tableKeyArn',
+    ],
   ])('rejects %j naming %s', (context, key) => {
     expect(() => readContext(new App({ context }).node)).toThrow(`context '${key}'`);
   });
