@@ -37,7 +37,11 @@ export interface SessionSnapshot {
   lastChangedAt: string;
 }
 
-export type TrackingState = 'tracking' | 'resolved' | 'expired';
+/**
+ * `untracked` is final like `expired`: someone stopped the tracking by hand (`DELETE
+ * /orders/{orderId}`, `npm run untrack`); only a new announcement tracks the order again.
+ */
+export type TrackingState = 'tracking' | 'resolved' | 'expired' | 'untracked';
 
 /** Who started the order's tracking period: a signed webhook, or the discovery sweep. */
 export type TrackingSource = 'webhook' | 'discovery';
@@ -62,19 +66,26 @@ export interface OrderState {
  * - `changed`: a pending session moved to another status that is still pending.
  * - `resolved`: a session entered a status that is not pending (first sight included).
  * - `expired`: the tracker gave up on the order after `MAX_TRACKING_HOURS`.
+ * - `untracked`: someone stopped the order's tracking by hand.
  */
-export type HistoryKind = 'observed' | 'changed' | 'resolved' | 'expired';
+export type HistoryKind = 'observed' | 'changed' | 'resolved' | 'expired' | 'untracked';
+
+/** The kinds that concern the order as a whole (no session): they end its tracking. */
+export type OrderEndKind = Extract<HistoryKind, 'expired' | 'untracked'>;
+
+/** What names an entry in its keys and event id: its session, or the order end it records. */
+export type SessionPart = number | OrderEndKind;
 
 /** One audit-trail entry; also the outbox record that becomes exactly one event. */
 export interface HistoryEntry {
   orderId: number;
-  /** Null for `expired`, which concerns the order as a whole. */
+  /** Null for `expired` and `untracked`, which concern the order as a whole. */
   sessionId: number | null;
   kind: HistoryKind;
-  /** The session's transition number (1 = first observation); for `expired`, the order's version. */
+  /** The session's transition number (1 = first observation); for an order end, the order's version. */
   seq: number;
   previousStatus: string | null;
-  /** Null for `expired`. */
+  /** Null for an order end (`expired`, `untracked`). */
   status: string | null;
   resolved: boolean;
   /** When the tracker saw the change (ISO-8601). */
@@ -85,6 +96,10 @@ export interface HistoryEntry {
   paymentAccountId?: number;
   sessionType?: string;
   updatedDate?: string;
-  /** For `expired`: the sessions that were still pending when tracking ended. */
+  /** For an order end: the sessions that were still pending when tracking ended. */
   pendingSessionIds?: number[];
+  /** For `untracked`: why, as the person who stopped it said (free text, bounded). */
+  reason?: string;
+  /** For `untracked`: who asked (the IAM caller's ARN, or the CLI and its OS user). */
+  requestedBy?: string;
 }

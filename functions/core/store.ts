@@ -43,8 +43,9 @@ import {
   orderKey,
   PARTITION_KEY,
   SORT_KEY,
+  sessionPartOfEntry,
 } from './table';
-import { eventIdFor, observe } from './transitions';
+import { type OrderEnd, observe, orderEndEntry } from './transitions';
 import { UpdateBuilder } from './update-expression';
 
 /** Another writer changed the order since it was read; read it again and re-decide. */
@@ -101,6 +102,14 @@ export interface DueOrder {
   order: OrderState;
   /** The order's key in the due index: its place in the youngest-first order. */
   dueKey: string;
+}
+
+/** What a stop by hand says about itself; both end up in the entry and its event. */
+export interface UntrackRequest {
+  /** Why, in the requester's words. */
+  reason?: string | undefined;
+  /** Who asked. */
+  requestedBy?: string | undefined;
 }
 
 export interface OrderRecord {
@@ -380,7 +389,7 @@ export class SessionStore {
       order.orderId,
       [
         { Update: { TableName: this.tableName, Key: orderKey(order.orderId), ...update.build() } },
-        ...transitions.map((entry) => this.putHistory(entry, entry.sessionId ?? 'expired')),
+        ...transitions.map((entry) => this.putHistory(entry)),
       ],
       options.signal,
     );
@@ -397,73 +406,102 @@ export class SessionStore {
     observedAt: Date = new Date(),
     signal?: AbortSignal,
   ): Promise<HistoryEntry | undefined> {
-    const at = observedAt.toISOString();
-    const seq = order.version + 1;
-    const pendingSessionIds = Object.entries(order.sessions)
-      .filter(([, snapshot]) => statuses.isPending(snapshot.status))
-      .map(([sessionId]) => Number(sessionId));
-    const entry: HistoryEntry = {
-      orderId: order.orderId,
-      sessionId: null,
-      kind: 'expired',
-      seq,
-      previousStatus: null,
-      status: null,
-      resolved: false,
-      observedAt: at,
-      eventId: eventIdFor(order.orderId, 'expired', seq),
-      pendingSessionIds,
-    };
-    const changed = orderIndexKeys(order.orderId, 'expired', at);
     try {
-      await this.transact(
-        order.orderId,
-        [
-          {
-            Update: {
-              TableName: this.tableName,
-              Key: orderKey(order.orderId),
-              ConditionExpression: '#version = :expected AND #state = :tracking',
-              UpdateExpression:
-                'SET #version = :next, #state = :expired, lastChangedAt = :at, ' +
-                '#changeBucket = :changeBucket, #changeKey = :changeKey REMOVE #dueShard, #dueKey',
-              ExpressionAttributeNames: {
-                '#changeBucket': ORDER_INDEX_PARTITION_KEY,
-                '#changeKey': ORDER_INDEX_SORT_KEY,
-                '#version': 'version',
-                '#state': 'state',
-                '#dueShard': DUE_INDEX_PARTITION_KEY,
-                '#dueKey': DUE_INDEX_SORT_KEY,
-              },
-              ExpressionAttributeValues: {
-                ':expected': order.version,
-                ':next': seq,
-                ':tracking': 'tracking',
-                ':expired': 'expired',
-                ':at': at,
-                ':changeBucket': changed[ORDER_INDEX_PARTITION_KEY],
-                ':changeKey': changed[ORDER_INDEX_SORT_KEY],
-              },
-            },
-          },
-          this.putHistory(entry, 'expired'),
-        ],
+      return await this.endTracking(
+        order,
+        { kind: 'expired', pending: (snapshot) => statuses.isPending(snapshot.status) },
+        observedAt,
         signal,
       );
-      return entry;
     } catch (error) {
       if (error instanceof StaleOrderError) return undefined;
       throw error;
     }
   }
 
-  private putHistory(entry: HistoryEntry, sessionPart: number | 'expired') {
+  /**
+   * Stops tracking an order by hand (`untracked`), with a history entry that says why and who
+   * asked. One transaction, under the order's version and `tracking` state: throws
+   * `StaleOrderError` when another writer (a poll, another stop) changed the order since
+   * `order` was read; the caller re-reads and re-decides. Sessions count as pending as they
+   * were recorded (`resolved`), so stopping needs no status settings.
+   */
+  async untrackOrder(
+    order: OrderState,
+    request: UntrackRequest = {},
+    observedAt: Date = new Date(),
+  ): Promise<HistoryEntry> {
+    return this.endTracking(
+      order,
+      {
+        kind: 'untracked',
+        pending: (snapshot) => !snapshot.resolved,
+        ...(request.reason === undefined ? {} : { reason: request.reason }),
+        ...(request.requestedBy === undefined ? {} : { requestedBy: request.requestedBy }),
+      },
+      observedAt,
+    );
+  }
+
+  /**
+   * Ends the tracking period of `order` (read at `order.version`, still `tracking`) with an
+   * order-wide entry of `end.kind`: the order leaves the due index (the poller stops) and moves
+   * to the state of the same name. Throws `StaleOrderError` when the order moved on.
+   */
+  private async endTracking(
+    order: OrderState,
+    end: OrderEnd,
+    observedAt: Date,
+    signal?: AbortSignal,
+  ): Promise<HistoryEntry> {
+    const at = observedAt.toISOString();
+    const entry = orderEndEntry(order, end, at);
+    const { kind, seq } = entry;
+    const changed = orderIndexKeys(order.orderId, kind, at);
+    await this.transact(
+      order.orderId,
+      [
+        {
+          Update: {
+            TableName: this.tableName,
+            Key: orderKey(order.orderId),
+            ConditionExpression: '#version = :expected AND #state = :tracking',
+            UpdateExpression:
+              'SET #version = :next, #state = :ended, lastChangedAt = :at, ' +
+              '#changeBucket = :changeBucket, #changeKey = :changeKey REMOVE #dueShard, #dueKey',
+            ExpressionAttributeNames: {
+              '#changeBucket': ORDER_INDEX_PARTITION_KEY,
+              '#changeKey': ORDER_INDEX_SORT_KEY,
+              '#version': 'version',
+              '#state': 'state',
+              '#dueShard': DUE_INDEX_PARTITION_KEY,
+              '#dueKey': DUE_INDEX_SORT_KEY,
+            },
+            ExpressionAttributeValues: {
+              ':expected': order.version,
+              ':next': seq,
+              ':tracking': 'tracking',
+              ':ended': kind,
+              ':at': at,
+              ':changeBucket': changed[ORDER_INDEX_PARTITION_KEY],
+              ':changeKey': changed[ORDER_INDEX_SORT_KEY],
+            },
+          },
+        },
+        this.putHistory(entry),
+      ],
+      signal,
+    );
+    return entry;
+  }
+
+  private putHistory(entry: HistoryEntry) {
     return {
       Put: {
         TableName: this.tableName,
         Item: {
           ...orderKey(entry.orderId),
-          [SORT_KEY]: historySortKey(entry.observedAt, sessionPart, entry.seq),
+          [SORT_KEY]: historySortKey(entry.observedAt, sessionPartOfEntry(entry), entry.seq),
           [ENTITY_ATTRIBUTE]: ENTITY.history,
           ...historyIndexKeys(entry),
           ...entry,

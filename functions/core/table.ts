@@ -59,6 +59,7 @@
  * bucket: `--order` still finds them.
  */
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import type { SessionPart } from './model';
 
 export const PARTITION_KEY = 'pk';
 export const SORT_KEY = 'sk';
@@ -115,11 +116,17 @@ export const orderKey = (orderId: number) => ({
 });
 
 /** Zero-padded so entries observed at the same instant still sort by session, then sequence. */
-export const historySortKey = (observedAt: string, sessionId: number | 'expired', seq: number) =>
+export const historySortKey = (observedAt: string, sessionId: SessionPart, seq: number) =>
   `HISTORY#${observedAt}#${sessionPartOf(sessionId)}#${String(seq).padStart(6, '0')}`;
 
-const sessionPartOf = (sessionId: number | 'expired') =>
+const sessionPartOf = (sessionId: SessionPart) =>
   typeof sessionId === 'number' ? String(sessionId).padStart(16, '0') : sessionId;
+
+/** The session part of an entry: its session, or its kind when it concerns the whole order. */
+export const sessionPartOfEntry = (entry: {
+  sessionId: number | null;
+  kind: string;
+}): SessionPart => entry.sessionId ?? (entry.kind === 'untracked' ? 'untracked' : 'expired');
 
 const historyBucketName = (hour: string, shard: number) => `HISTORY#${hour}#${shard}`;
 
@@ -127,13 +134,14 @@ const historyBucketName = (hour: string, shard: number) => `HISTORY#${hour}#${sh
 export function historyIndexKeys(entry: {
   orderId: number;
   sessionId: number | null;
+  kind: string;
   seq: number;
   observedAt: string;
 }): Record<string, string> {
   const hour = entry.observedAt.slice(0, HOUR_PREFIX_LENGTH);
   return {
     [HISTORY_INDEX_PARTITION_KEY]: historyBucketName(hour, entry.orderId % HISTORY_SHARDS),
-    [HISTORY_INDEX_SORT_KEY]: `${entry.observedAt}#${String(entry.orderId).padStart(16, '0')}#${sessionPartOf(entry.sessionId ?? 'expired')}#${String(entry.seq).padStart(6, '0')}`,
+    [HISTORY_INDEX_SORT_KEY]: `${entry.observedAt}#${String(entry.orderId).padStart(16, '0')}#${sessionPartOf(sessionPartOfEntry(entry))}#${String(entry.seq).padStart(6, '0')}`,
   };
 }
 

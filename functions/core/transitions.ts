@@ -12,8 +12,10 @@
 import type {
   HistoryEntry,
   HistoryKind,
+  OrderEndKind,
   OrderState,
   PaymentSession,
+  SessionPart,
   SessionSnapshot,
   TrackingState,
 } from './model';
@@ -36,7 +38,7 @@ export interface Observation {
   state: TrackingState;
 }
 
-export const eventIdFor = (orderId: number, sessionId: number | 'expired', seq: number) =>
+export const eventIdFor = (orderId: number, sessionId: SessionPart, seq: number) =>
   `pss-${orderId}-${sessionId}-${seq}`;
 
 type Order = 'older' | 'same' | 'newer';
@@ -78,6 +80,11 @@ export function observe(
 ): Observation {
   const transitions: HistoryEntry[] = [];
   const snapshots: Record<string, SessionSnapshot> = {};
+  if (order.state === 'untracked') {
+    // Stopped by hand: a check that raced the stop (or read a stale due index) records nothing
+    // after it. Only a new announcement, which starts a new tracking period, records again.
+    return { transitions, snapshots, stale: 0, orderResolved: false, state: order.state };
+  }
   const requestedMs = instant(requestedAt) ?? 0;
   let stale = 0;
   let reopened = false;
@@ -145,12 +152,42 @@ export function observe(
   };
 }
 
+/** How an order's tracking ends: expired, or stopped by hand (with what the requester said). */
+export interface OrderEnd {
+  kind: OrderEndKind;
+  /** Which recorded sessions count as still pending. */
+  pending: (snapshot: SessionSnapshot) => boolean;
+  reason?: string;
+  requestedBy?: string;
+}
+
+/** The order-wide entry that ends `order`'s tracking period (its seq: the order's next version). */
+export function orderEndEntry(order: OrderState, end: OrderEnd, observedAt: string): HistoryEntry {
+  const seq = order.version + 1;
+  const { kind, pending, ...said } = end;
+  return {
+    orderId: order.orderId,
+    sessionId: null,
+    kind,
+    seq,
+    previousStatus: null,
+    status: null,
+    resolved: false,
+    observedAt,
+    eventId: eventIdFor(order.orderId, kind, seq),
+    pendingSessionIds: Object.entries(order.sessions)
+      .filter(([, snapshot]) => pending(snapshot))
+      .map(([sessionId]) => Number(sessionId)),
+    ...said,
+  };
+}
+
 const isNewPending = (entry: HistoryEntry) => entry.kind === 'observed';
 
 /**
  * Tracking ends when every session has resolved, and starts again when a resolved order
- * shows a pending session (a real reopen, or a new session). An expired order stays expired:
- * only a new announcement (the webhook) starts a new tracking period for it.
+ * shows a pending session (a real reopen, or a new session). An expired (or untracked) order
+ * stays so: only a new announcement (the webhook) starts a new tracking period for it.
  */
 function nextState(
   current: TrackingState,

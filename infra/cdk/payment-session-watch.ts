@@ -377,6 +377,11 @@ export class PaymentSessionWatch extends Construct {
     return this.ruleFor(id, [DETAIL_TYPE.trackingExpired], options);
   }
 
+  /** A rule for orders whose tracking someone stopped by hand (`DELETE /orders/{orderId}`, `npm run untrack`). */
+  onTrackingStopped(id: string, options: events.OnEventOptions = {}): Rule {
+    return this.ruleFor(id, [DETAIL_TYPE.trackingStopped], options);
+  }
+
   /**
    * Delivers matching events to an HTTPS endpoint outside AWS (EventBridge API destination),
    * retried for up to a day, then kept in an alarmed dead-letter queue.

@@ -16,9 +16,14 @@ function table(header: readonly string[], rows: readonly (readonly string[])[]):
 }
 
 function outcome(item: HistoryItemView): string {
-  if (item.kind === 'expired') {
+  if (item.kind === 'expired' || item.kind === 'untracked') {
     const pending = item.pendingSessionIds ?? [];
-    return pending.length > 0 ? `(pending: ${pending.join(', ')})` : DASH;
+    const parts = [
+      ...(pending.length > 0 ? [`pending: ${pending.join(', ')}`] : []),
+      ...(item.requestedBy ? [`by ${item.requestedBy}`] : []),
+      ...(item.reason ? [`reason: ${item.reason}`] : []),
+    ];
+    return parts.length > 0 ? `(${parts.join('; ')})` : DASH;
   }
   return item.status ?? DASH;
 }

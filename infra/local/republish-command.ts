@@ -28,6 +28,7 @@ import {
   type RepublishProgress,
   redriveDeadLetters,
 } from '../../functions/core/events/republish';
+import { HISTORY_KINDS } from '../../functions/core/history/listing-params';
 import {
   HistoryReader,
   InvalidTimeRangeError,
@@ -43,8 +44,6 @@ export const EXIT = { ok: 0, failed: 1, usage: 1, config: 2 } as const;
 
 export const USAGE =
   'usage: republish (--order <orderId> | --from <time> --to <time> [--kind <kind>] [--status <status>] | --from-dlq [--queue-url <url>]) [--dry-run]';
-
-const KINDS: readonly HistoryKind[] = ['observed', 'changed', 'resolved', 'expired'];
 
 /** How often a long run reports progress on stderr, in ms. */
 const PROGRESS_EVERY_MS = 2000;
@@ -118,8 +117,8 @@ function parseArgs(argv: readonly string[]): Args {
     throw new UsageError('--from and --to go together');
   }
   const kind = values.kind;
-  if (kind !== undefined && !KINDS.includes(kind as HistoryKind)) {
-    throw new UsageError(`--kind must be one of ${KINDS.join(', ')}`);
+  if (kind !== undefined && !HISTORY_KINDS.includes(kind as HistoryKind)) {
+    throw new UsageError(`--kind must be one of ${HISTORY_KINDS.join(', ')}`);
   }
   return {
     selection: {

@@ -7,12 +7,13 @@ import {
   type PaymentSessionResolvedDetail,
   paymentSessionEventDetailSchema,
   RESOLVED_AS_COMPLETED_PATTERN,
+  UNTRACK_REASON_MAX_LENGTH,
 } from '../../functions/core/events/contract';
 import { EventPublisher } from '../../functions/core/events/publisher';
 import { toEventDetail } from '../../functions/core/events/records';
 import { renderPaymentSessionEventSchema, SCHEMA_FILE } from '../../functions/core/events/schema';
 import type { HistoryEntry } from '../../functions/core/model';
-import { observe } from '../../functions/core/transitions';
+import { observe, orderEndEntry } from '../../functions/core/transitions';
 import type { DeliveredEvent } from '../../infra/local/put-events';
 import { type EventPattern, matchesPattern } from '../support/event-pattern';
 import {
@@ -41,6 +42,25 @@ describe('the event contract', () => {
     expect(detailTypeFor('changed')).toBe('Payment Session Status Changed');
     expect(detailTypeFor('resolved')).toBe('Payment Session Resolved');
     expect(detailTypeFor('expired')).toBe('Payment Session Tracking Expired');
+    expect(detailTypeFor('untracked')).toBe('Payment Session Tracking Stopped');
+  });
+
+  it('carries why and by whom tracking was stopped, and refuses an overlong reason', () => {
+    const stopped = orderEndEntry(
+      { ...order, sessions: {} },
+      { kind: 'untracked', pending: () => true, reason: 'typo', requestedBy: 'npm run untrack' },
+      '2025-03-01T10:06:00.000Z',
+    );
+    expect(toEventDetail(stopped)).toMatchObject({
+      kind: 'untracked',
+      sessionId: null,
+      pendingSessionIds: [],
+      reason: 'typo',
+      requestedBy: 'npm run untrack',
+    });
+    expect(() =>
+      toEventDetail({ ...stopped, reason: 'x'.repeat(UNTRACK_REASON_MAX_LENGTH + 1) }),
+    ).toThrow();
   });
 
   it('refuses an entry whose resolved flag contradicts its kind', () => {

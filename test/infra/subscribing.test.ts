@@ -10,7 +10,7 @@ import { EventPublisher } from '../../functions/core/events/publisher';
 import { toEventDetail } from '../../functions/core/events/records';
 import { paymentSessionEventRegistrySchema } from '../../functions/core/events/schema';
 import type { HistoryEntry } from '../../functions/core/model';
-import { observe } from '../../functions/core/transitions';
+import { observe, orderEndEntry } from '../../functions/core/transitions';
 import type { DeliveredEvent } from '../../infra/local/put-events';
 import { type EventPattern, matchesPattern } from '../support/event-pattern';
 import { startEventBridgeEndpoint } from '../support/eventbridge-endpoint';
@@ -25,24 +25,39 @@ const order = {
   sessions: {},
 };
 
-/** One event per status, as the publisher puts it on the bus. */
-let emitted: Record<'completed' | 'cancelled' | 'waiting', DeliveredEvent>;
+/** One event per status, and one per end of tracking, as the publisher puts them on the bus. */
+let emitted: Record<
+  'completed' | 'cancelled' | 'waiting' | 'expired' | 'untracked',
+  DeliveredEvent
+>;
 
 beforeAll(async () => {
   const endpoint = await startEventBridgeEndpoint();
   try {
     const publisher = new EventPublisher({ client: endpoint.client() });
     const names = ['completed', 'cancelled', 'waiting'] as const;
-    await publisher.publish(
-      names.map((status) =>
-        toEventDetail(
-          observe(order, [paymentSession(91, 910, status)], '2025-03-01T10:05:00Z', statuses)
-            .transitions[0] as HistoryEntry,
-        ),
-      ),
+    const ends = (['expired', 'untracked'] as const).map((kind) =>
+      orderEndEntry(order, { kind, pending: () => true }, '2025-03-02T10:00:00.000Z'),
     );
-    const [completed, cancelled, waiting] = endpoint.delivered as DeliveredEvent[];
-    emitted = { completed: completed!, cancelled: cancelled!, waiting: waiting! };
+    await publisher.publish(
+      [
+        ...names.map(
+          (status) =>
+            observe(order, [paymentSession(91, 910, status)], '2025-03-01T10:05:00Z', statuses)
+              .transitions[0] as HistoryEntry,
+        ),
+        ...ends,
+      ].map(toEventDetail),
+    );
+    const [completed, cancelled, waiting, expired, untracked] =
+      endpoint.delivered as DeliveredEvent[];
+    emitted = {
+      completed: completed!,
+      cancelled: cancelled!,
+      waiting: waiting!,
+      expired: expired!,
+      untracked: untracked!,
+    };
   } finally {
     await endpoint.close();
   }
@@ -84,6 +99,20 @@ describe('rule helpers', () => {
     const [pattern] = Object.values(rulePatterns(Template.fromStack(stack)));
     expect(matches(pattern, emitted.waiting)).toBe(true);
     expect(matches(pattern, emitted.completed)).toBe(false);
+  });
+
+  it('onTrackingExpired and onTrackingStopped each match their own end of tracking only', () => {
+    const { stack } = createStack();
+    stack.watch.onTrackingExpired('Expired');
+    stack.watch.onTrackingStopped('Stopped');
+    const patterns = Object.entries(rulePatterns(Template.fromStack(stack)));
+    const expired = patterns.find(([id]) => id.includes('Expired'))?.[1];
+    const stopped = patterns.find(([id]) => id.includes('Stopped'))?.[1];
+    expect(matches(stopped, emitted.untracked)).toBe(true);
+    expect(matches(stopped, emitted.expired)).toBe(false);
+    expect(matches(stopped, emitted.completed)).toBe(false);
+    expect(matches(expired, emitted.expired)).toBe(true);
+    expect(matches(expired, emitted.untracked)).toBe(false);
   });
 
   it('follows a custom event source', () => {
@@ -175,7 +204,9 @@ describe('schema registry', () => {
     expect(detail.oneOf.map((variant: { title: string }) => variant.title)).toEqual([
       emitted.waiting['detail-type'],
       emitted.completed['detail-type'],
-      'Payment Session Tracking Expired',
+      emitted.expired['detail-type'],
+      emitted.untracked['detail-type'],
     ]);
+    expect(emitted.untracked['detail-type']).toBe('Payment Session Tracking Stopped');
   });
 });

@@ -21,6 +21,7 @@ export const DETAIL_TYPE = {
   statusChanged: 'Payment Session Status Changed',
   resolved: 'Payment Session Resolved',
   trackingExpired: 'Payment Session Tracking Expired',
+  trackingStopped: 'Payment Session Tracking Stopped',
 } as const;
 
 export type PaymentSessionDetailType = (typeof DETAIL_TYPE)[keyof typeof DETAIL_TYPE];
@@ -38,12 +39,12 @@ const common = {
     ),
   orderId: positiveInt.describe('The OneEntry order.'),
   seq: positiveInt.describe(
-    "The session's transition number (1 = first observation); for tracking-expired, the order's version.",
+    "The session's transition number (1 = first observation); for tracking-expired and tracking-stopped, the order's version.",
   ),
   observedAt: z.iso.datetime().describe('When the tracker saw the change (ISO-8601, UTC).'),
 };
 
-/** Fields of events about one session (everything but tracking-expired). */
+/** Fields of events about one session (everything but tracking-expired and tracking-stopped). */
 const session = {
   sessionId: positiveInt.describe('The OneEntry payment session.'),
   status: z.string().describe('The status the session has now (free-form, per OneEntry project).'),
@@ -90,21 +91,47 @@ export const resolvedDetailSchema = z
   })
   .meta({ title: DETAIL_TYPE.resolved, description: `Detail of "${DETAIL_TYPE.resolved}".` });
 
+/** Fields of the events that end an order's tracking: they concern no one session. */
+const orderEnd = {
+  sessionId: z.null().describe('Null: the end of tracking concerns the order as a whole.'),
+  previousStatus: z.null(),
+  status: z.null(),
+  resolved: z.literal(false),
+  pendingSessionIds: z
+    .array(positiveInt)
+    .describe('Sessions that were still pending when tracking ended.'),
+};
+
+/** Longest `reason` a stop by hand keeps, in characters. */
+export const UNTRACK_REASON_MAX_LENGTH = 200;
+
 export const trackingExpiredDetailSchema = z
-  .object({
-    ...common,
-    kind: z.literal('expired'),
-    sessionId: z.null().describe('Null: tracking expiry concerns the order as a whole.'),
-    previousStatus: z.null(),
-    status: z.null(),
-    resolved: z.literal(false),
-    pendingSessionIds: z
-      .array(positiveInt)
-      .describe('Sessions that were still pending when tracking ended.'),
-  })
+  .object({ ...common, ...orderEnd, kind: z.literal('expired') })
   .meta({
     title: DETAIL_TYPE.trackingExpired,
     description: `Detail of "${DETAIL_TYPE.trackingExpired}": the tracker gave up on the order.`,
+  });
+
+export const trackingStoppedDetailSchema = z
+  .object({
+    ...common,
+    ...orderEnd,
+    kind: z.literal('untracked'),
+    reason: z
+      .string()
+      .max(UNTRACK_REASON_MAX_LENGTH)
+      .optional()
+      .describe('Why tracking was stopped, as the person who stopped it said.'),
+    requestedBy: z
+      .string()
+      .optional()
+      .describe(
+        'Who stopped it: the IAM caller of `DELETE /orders/{orderId}`, or `npm run untrack` and its user.',
+      ),
+  })
+  .meta({
+    title: DETAIL_TYPE.trackingStopped,
+    description: `Detail of "${DETAIL_TYPE.trackingStopped}": someone stopped the order's tracking by hand (DELETE /orders/{orderId}, npm run untrack).`,
   });
 
 /** The `detail` of every event, discriminated by `kind`. */
@@ -113,6 +140,7 @@ export const paymentSessionEventDetailSchema = z
     statusChangedDetailSchema,
     resolvedDetailSchema,
     trackingExpiredDetailSchema,
+    trackingStoppedDetailSchema,
   ])
   .meta({
     title: 'Payment session event detail',
@@ -123,6 +151,7 @@ export const paymentSessionEventDetailSchema = z
 export type PaymentSessionStatusChangedDetail = z.output<typeof statusChangedDetailSchema>;
 export type PaymentSessionResolvedDetail = z.output<typeof resolvedDetailSchema>;
 export type PaymentSessionTrackingExpiredDetail = z.output<typeof trackingExpiredDetailSchema>;
+export type PaymentSessionTrackingStoppedDetail = z.output<typeof trackingStoppedDetailSchema>;
 export type PaymentSessionEventDetail = z.output<typeof paymentSessionEventDetailSchema>;
 export type PaymentSessionEventKind = PaymentSessionEventDetail['kind'];
 
@@ -131,6 +160,7 @@ export interface PaymentSessionDetailByType {
   'Payment Session Status Changed': PaymentSessionStatusChangedDetail;
   'Payment Session Resolved': PaymentSessionResolvedDetail;
   'Payment Session Tracking Expired': PaymentSessionTrackingExpiredDetail;
+  'Payment Session Tracking Stopped': PaymentSessionTrackingStoppedDetail;
 }
 
 /**
@@ -160,6 +190,8 @@ export function detailTypeFor(kind: PaymentSessionEventKind): PaymentSessionDeta
       return DETAIL_TYPE.resolved;
     case 'expired':
       return DETAIL_TYPE.trackingExpired;
+    case 'untracked':
+      return DETAIL_TYPE.trackingStopped;
   }
 }
 

@@ -42,6 +42,14 @@ function detailCandidate(entry: Partial<HistoryEntry>): Record<string, unknown> 
   };
   if (entry.kind === 'expired')
     return { ...common, pendingSessionIds: entry.pendingSessionIds ?? [] };
+  if (entry.kind === 'untracked') {
+    return {
+      ...common,
+      pendingSessionIds: entry.pendingSessionIds ?? [],
+      reason: entry.reason,
+      requestedBy: entry.requestedBy,
+    };
+  }
   return {
     ...common,
     amount: entry.amount,

@@ -36,7 +36,12 @@ import { type OrderView, type TransitionView, toOrderView, toTransitionView } fr
 export const LISTING_LIMIT = { default: 100, max: 1000 } as const;
 /** How far back an order listing reaches when `changedAfter` is not given. */
 export const DEFAULT_LOOKBACK_DAYS = 90;
-export const TRACKING_STATES: readonly TrackingState[] = ['tracking', 'resolved', 'expired'];
+export const TRACKING_STATES: readonly TrackingState[] = [
+  'tracking',
+  'resolved',
+  'expired',
+  'untracked',
+];
 
 export interface ListingPage<T> {
   items: T[];

@@ -25,7 +25,13 @@ export type OrdersRequest =
   | { listing: 'orders'; query: OrdersQuery }
   | { listing: 'stuck'; query: StuckQuery };
 
-export const HISTORY_KINDS: readonly HistoryKind[] = ['observed', 'changed', 'resolved', 'expired'];
+export const HISTORY_KINDS: readonly HistoryKind[] = [
+  'observed',
+  'changed',
+  'resolved',
+  'expired',
+  'untracked',
+];
 const LIST_MAX = 20;
 const STATUS_MAX_LENGTH = 64;
 const LIMIT = /^[1-9][0-9]{0,3}$/;

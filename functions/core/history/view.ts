@@ -30,7 +30,7 @@ export interface SessionView {
 
 export interface HistoryItemView {
   observedAt: string;
-  /** Null for `expired`. */
+  /** Null for an order end (`expired`, `untracked`). */
   sessionId: number | null;
   kind: HistoryKind;
   previousStatus: string | null;
@@ -39,8 +39,12 @@ export interface HistoryItemView {
   seq: number;
   /** The `eventId` of the event this entry was published as. */
   eventId: string;
-  /** For `expired`: sessions still pending when tracking ended. */
+  /** For an order end: sessions still pending when tracking ended. */
   pendingSessionIds?: number[];
+  /** For `untracked`: why, as the person who stopped it said. */
+  reason?: string;
+  /** For `untracked`: who asked. */
+  requestedBy?: string;
 }
 
 /** An order as the listings show it: the order view without its history. */
@@ -117,7 +121,11 @@ export function toHistoryItemView(entry: HistoryEntry): HistoryItemView {
     resolved: entry.resolved,
     seq: entry.seq,
     eventId: entry.eventId,
-    ...(entry.kind === 'expired' ? { pendingSessionIds: entry.pendingSessionIds ?? [] } : {}),
+    ...(entry.kind === 'expired' || entry.kind === 'untracked'
+      ? { pendingSessionIds: entry.pendingSessionIds ?? [] }
+      : {}),
+    ...(entry.reason === undefined ? {} : { reason: entry.reason }),
+    ...(entry.requestedBy === undefined ? {} : { requestedBy: entry.requestedBy }),
   };
 }
 
