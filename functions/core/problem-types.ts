@@ -22,6 +22,8 @@ export const PROBLEM_TYPES = {
   // The history API.
   invalidOrderId: tag('invalid-order-id'),
   orderNotFound: tag('order-not-found'),
+  /** `DELETE /orders/{orderId}` of an order that resolved or expired on its own. */
+  orderNotTracked: tag('order-not-tracked'),
   invalidParameters: tag('invalid-parameters'),
   // Our own failure.
   internal: tag('internal-error'),

@@ -7,6 +7,8 @@ export const ROUTES = {
   webhook: { method: 'POST', path: '/webhooks/payment-sessions' },
   /** An order's audit trail (IAM-authorized in AWS). */
   history: { method: 'GET', path: '/orders/{orderId}' },
+  /** Stops tracking an order by hand (IAM-authorized in AWS, like the history). */
+  untrack: { method: 'DELETE', path: '/orders/{orderId}' },
   /** The audit listings: orders by state or stuck (IAM-authorized in AWS). */
   orders: { method: 'GET', path: '/orders' },
   /** The audit listing of transitions in a time range (IAM-authorized in AWS). */

@@ -13,10 +13,20 @@
  * The write races the poller (a check recording a transition) and other stops: it is
  * conditional on the order's version, and a stop that loses re-reads and re-decides.
  */
+import { UNTRACK_REASON_MAX_LENGTH } from './events/contract';
 import { OrderNotFoundError } from './history/errors';
 import { type OrderHistoryView, readOrderHistory } from './history/view';
 import type { TrackingState } from './model';
 import { type SessionStore, StaleOrderError, type UntrackRequest } from './store';
+
+/** What a `reason` must be: it ends up in the audit trail and on the bus, so it is bounded and printable. */
+export const UNTRACK_REASON_RULE = `must be 1 to ${UNTRACK_REASON_MAX_LENGTH} characters, without control characters`;
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it finds.
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
+
+export const isUntrackReason = (text: string) =>
+  text.length > 0 && text.length <= UNTRACK_REASON_MAX_LENGTH && !CONTROL_CHARACTER.test(text);
 
 /** The order's tracking already ended otherwise (resolved or expired): nothing to stop. */
 export class OrderNotTrackedError extends Error {

@@ -12,20 +12,19 @@ import type {
   APIGatewayProxyStructuredResultV2,
   Context,
 } from 'aws-lambda';
+import { invalidParameters, methodNotAllowed, orderProblem } from '../core/api-problems';
 import { historyFromEnvironment } from '../core/environment';
-import { InvalidOrderIdError } from '../core/errors';
 import type { AuditQueries } from '../core/history/audit';
 import { InvalidCursorError } from '../core/history/cursor';
-import { OrderNotFoundError } from '../core/history/errors';
 import {
   InvalidParametersError,
   parseOrdersParameters,
   parseTransitionsParameters,
 } from '../core/history/listing-params';
 import { type OrderReader, parseOrderId, readOrderHistory } from '../core/history/view';
-import { jsonAnswer, type ParameterProblem, problemAnswer } from '../core/http-answers';
+import { type HttpAnswer, jsonAnswer } from '../core/http-answers';
 import { createLogger, HANDLER_LOG_CONTEXT } from '../core/observability';
-import { PROBLEM_TYPES } from '../core/problem-types';
+import { answerLogged } from '../core/request-log';
 import { ROUTES } from '../core/routes';
 
 export interface HistoryDeps {
@@ -37,18 +36,7 @@ export interface HistoryDeps {
 
 type Result = APIGatewayProxyStructuredResultV2;
 
-function invalidParameters(errors: ParameterProblem[], instance: string): Result {
-  return problemAnswer({
-    type: PROBLEM_TYPES.invalidParameters,
-    title: 'Invalid query parameters',
-    status: 400,
-    detail: `Check ${errors.map((error) => error.parameter).join(', ')}; see errors.`,
-    instance,
-    errors,
-  });
-}
-
-async function answer(event: APIGatewayProxyEventV2, deps: HistoryDeps): Promise<Result> {
+async function answer(event: APIGatewayProxyEventV2, deps: HistoryDeps): Promise<HttpAnswer> {
   const route = event.routeKey.split(' ')[1];
   const now = deps.now?.() ?? new Date();
   const query = new URLSearchParams(event.rawQueryString ?? '');
@@ -68,21 +56,10 @@ async function answer(event: APIGatewayProxyEventV2, deps: HistoryDeps): Promise
   return jsonAnswer(200, await readOrderHistory(deps.store, orderId));
 }
 
-async function respond(event: APIGatewayProxyEventV2, deps: HistoryDeps): Promise<Result> {
+async function respond(event: APIGatewayProxyEventV2, deps: HistoryDeps): Promise<HttpAnswer> {
   const instance = event.rawPath;
   const method = event.requestContext?.http?.method ?? 'GET';
-  if (method !== 'GET' && method !== 'HEAD') {
-    return problemAnswer(
-      {
-        type: PROBLEM_TYPES.methodNotAllowed,
-        title: 'Method not allowed',
-        status: 405,
-        detail: `${method} is not supported here; use GET`,
-        instance,
-      },
-      { allow: 'GET, HEAD' },
-    );
-  }
+  if (method !== 'GET' && method !== 'HEAD') return methodNotAllowed(method, 'GET, HEAD', instance);
   try {
     return await answer(event, deps);
   } catch (error) {
@@ -90,65 +67,26 @@ async function respond(event: APIGatewayProxyEventV2, deps: HistoryDeps): Promis
     if (error instanceof InvalidCursorError) {
       return invalidParameters([{ parameter: 'cursor', detail: error.message }], instance);
     }
-    if (error instanceof InvalidOrderIdError) {
-      return problemAnswer({
-        type: PROBLEM_TYPES.invalidOrderId,
-        title: 'Invalid order id',
-        status: 400,
-        detail: error.message,
-        instance,
-      });
-    }
-    if (error instanceof OrderNotFoundError) {
-      return problemAnswer({
-        type: PROBLEM_TYPES.orderNotFound,
-        title: 'Order not found',
-        status: 404,
-        detail: `${error.message.charAt(0).toUpperCase()}${error.message.slice(1)}.`,
-        instance,
-        orderId: error.orderId,
-      });
-    }
+    const problem = orderProblem(error, instance);
+    if (problem) return problem;
     throw error;
   }
 }
 
 export function createHistoryHandler(deps: HistoryDeps) {
   const { logger } = deps;
-  return middy(async (event: APIGatewayProxyEventV2): Promise<Result> => {
-    const started = performance.now();
-    const line = {
-      method: event.requestContext?.http?.method,
-      path: event.rawPath,
-      orderId: event.pathParameters?.orderId,
-      // Names only: values (a cursor, a status) are the caller's, not the log's.
-      parameters: [...new Set(new URLSearchParams(event.rawQueryString ?? '').keys())],
-    };
-    try {
-      const result = await respond(event, deps);
-      logger.info('history request', {
-        ...line,
-        statusCode: result.statusCode,
-        durationMs: Math.round(performance.now() - started),
-      });
-      return result;
-    } catch (error) {
-      // Our failure, not the client's: log it whole, answer without internals.
-      logger.error('history request failed', {
-        ...line,
-        statusCode: 500,
-        durationMs: Math.round(performance.now() - started),
-        error: error as Error,
-      });
-      return problemAnswer({
-        type: PROBLEM_TYPES.internal,
-        title: 'Internal error',
-        status: 500,
-        detail: 'The history could not be read; try again later.',
-        instance: event.rawPath,
-      });
-    }
-  }).use(injectLambdaContext(logger, HANDLER_LOG_CONTEXT));
+  return middy(
+    async (event: APIGatewayProxyEventV2): Promise<Result> =>
+      answerLogged(
+        logger,
+        {
+          message: 'history request',
+          request: event,
+          failure: 'The history could not be read; try again later.',
+        },
+        () => respond(event, deps),
+      ),
+  ).use(injectLambdaContext(logger, HANDLER_LOG_CONTEXT));
 }
 
 /** Builds the deps from `TABLE_NAME` / `DYNAMODB_ENDPOINT`; invalid settings throw `ConfigError`. */

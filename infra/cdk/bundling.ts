@@ -13,6 +13,7 @@ export const HANDLER_ENTRIES = {
   poller: 'functions/poller/handler.ts',
   webhook: 'functions/webhook/handler.ts',
   history: 'functions/history/handler.ts',
+  untrack: 'functions/untrack/handler.ts',
   publisher: 'functions/publisher/handler.ts',
   discovery: 'functions/discovery/handler.ts',
 } as const;

@@ -13,6 +13,8 @@ export const FUNCTION_TIMEOUTS = {
   /** Under the HTTP API's 30-second integration limit, with room for upstream retries. */
   webhook: Duration.seconds(28),
   history: Duration.seconds(10),
+  /** A read, one transaction (a few more when racing a poll) and a read back. */
+  untrack: Duration.seconds(10),
   publisher: Duration.seconds(60),
 } as const;
 

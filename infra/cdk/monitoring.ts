@@ -29,6 +29,7 @@ export interface WatchMonitoringProps {
     readonly poller: IFunction;
     readonly webhook: IFunction;
     readonly history: IFunction;
+    readonly untrack?: IFunction;
     readonly publisher: IFunction;
     readonly discovery?: IFunction;
   };

@@ -4,7 +4,7 @@ import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type * as events from 'aws-cdk-lib/aws-events';
 import { type Archive, type IEventBus, Rule } from 'aws-cdk-lib/aws-events';
 import type { CfnRegistry, CfnSchema } from 'aws-cdk-lib/aws-eventschemas';
-import { type Grant, type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { Grant, type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import {
   FilterCriteria,
   FilterRule,
@@ -57,6 +57,14 @@ export type {
 } from './props';
 export { InvalidWatchPropsError } from './props';
 export { HISTORY_PATH, LISTING_PATHS, WEBHOOK_PATH } from './watch-api';
+
+/** What the untrack function may do on the table's items (see `functions/untrack/handler.ts`). */
+const UNTRACK_TABLE_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:Query',
+  'dynamodb:UpdateItem',
+  'dynamodb:PutItem',
+];
 
 /** Stream records older than this go to the DLQ; the stream itself keeps them only 24 hours. */
 const PUBLISHER_MAX_RECORD_AGE = Duration.hours(6);
@@ -215,6 +223,15 @@ export class PaymentSessionWatch extends Construct {
       environment: common,
     }).function;
 
+    // Stopping tracking writes: its own function, so the history function stays read-only.
+    const untrack = new WatchFunction(this, 'Untrack', {
+      handler: 'untrack',
+      description: 'Stops tracking an order by hand (DELETE /orders/{orderId})',
+      timeout: FUNCTION_TIMEOUTS.untrack,
+      ...functionDefaults,
+      environment: common,
+    }).function;
+
     const publisherFunction = new WatchFunction(this, 'Publisher', {
       handler: 'publisher',
       description: 'Publishes recorded payment-session transitions to EventBridge',
@@ -247,7 +264,14 @@ export class PaymentSessionWatch extends Construct {
             },
           }).function;
 
-    this.functions = { poller, webhook, history, publisher, ...(discovery ? { discovery } : {}) };
+    this.functions = {
+      poller,
+      webhook,
+      history,
+      untrack,
+      publisher,
+      ...(discovery ? { discovery } : {}),
+    };
 
     // Poller and webhook record transitions (items and the `due` index) and renew the shared
     // OneEntry tokens in the table's credential item; the secret only seeds them.
@@ -269,6 +293,14 @@ export class PaymentSessionWatch extends Construct {
         );
       }
     }
+    // Reads the order (GetItem, Query of its partition) and writes it and its entry in one
+    // transaction (UpdateItem, PutItem): items only, no index, no delete, no batch, no scan.
+    Grant.addToPrincipal({
+      grantee: untrack,
+      actions: UNTRACK_TABLE_ACTIONS,
+      resourceArns: [this.table.tableArn],
+    });
+    this.table.encryptionKey?.grantEncryptDecrypt(untrack);
     this.eventBus.grantPutEventsTo(publisher);
 
     this.publisherDeadLetterQueue = deadLetterQueue(
@@ -330,6 +362,7 @@ export class PaymentSessionWatch extends Construct {
     this.api = new WatchApi(this, 'Api', {
       webhook,
       history,
+      untrack,
       throttle: props.apiThrottle,
       accessLogRetention: logRetention,
       accessLogRemovalPolicy: removalPolicy,
@@ -447,9 +480,14 @@ export class PaymentSessionWatch extends Construct {
     return this.api.grantInvokeHistory(grantee);
   }
 
+  /** Lets `grantee` stop tracking orders through the API (`DELETE /orders/{orderId}`, `execute-api:Invoke`). */
+  grantUntrack(grantee: IGrantable): Grant {
+    return this.api.grantInvokeUntrack(grantee);
+  }
+
   /** Acknowledges the wildcards that grant methods add, each for its reason. */
   private acknowledgeGrantWildcards(): void {
-    const { poller, webhook, history, publisher, discovery } = this.functions;
+    const { poller, webhook, history, untrack, publisher, discovery } = this.functions;
     const index = `Resource::${nagResourceName(this, `${this.table.tableArn}/index/*`)}`;
     const tableReaders = [poller, webhook, history, ...(discovery ? [discovery] : [])];
     for (const fn of tableReaders) {
@@ -458,10 +496,11 @@ export class PaymentSessionWatch extends Construct {
       ]);
     }
     if (this.table.encryptionKey) {
-      for (const fn of tableReaders.filter((reader) => reader !== history)) {
+      const tableWriters = [...tableReaders.filter((reader) => reader !== history), untrack];
+      for (const fn of tableWriters) {
         for (const action of ['kms:ReEncrypt*', 'kms:GenerateDataKey*']) {
           acknowledgeOnPolicy(fn, `AwsSolutions-IAM5[Action::${action}]`, [
-            "Table.grantReadWriteData's key actions, on the table's key only: DynamoDB encrypts each item it writes with a data key of the table's key.",
+            "The key actions of Table.grantReadWriteData (Key.grantEncryptDecrypt for the untrack function), on the table's key only: DynamoDB encrypts each item it writes with a data key of the table's key.",
           ]);
         }
       }

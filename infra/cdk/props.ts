@@ -279,6 +279,8 @@ export interface WatchFunctions {
   readonly webhook: IFunction;
   /** Serves an order's history. */
   readonly history: IFunction;
+  /** Stops tracking an order by hand (`DELETE /orders/{orderId}`). */
+  readonly untrack: IFunction;
   /** Turns new history items into events. */
   readonly publisher: IFunction;
   /** Sweeps OneEntry's sessions list for orders no webhook announced; absent when off. */

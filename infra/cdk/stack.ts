@@ -87,6 +87,11 @@ export class PaymentSessionWatchStack extends Stack {
         value: watch.api.historyInvokeArn,
         description: 'Grant execute-api:Invoke on this ARN to callers of the history route',
       },
+      UntrackInvokeArn: {
+        value: watch.api.untrackInvokeArn,
+        description:
+          'Grant execute-api:Invoke on this ARN to whoever may stop tracking orders (DELETE /orders/{orderId})',
+      },
       ListingInvokeArns: {
         value: Fn.join(',', watch.api.listingInvokeArns),
         description:

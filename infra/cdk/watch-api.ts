@@ -30,6 +30,9 @@ export interface WatchApiProps {
   /** Handles `GET /orders/{orderId}` and the listings `GET /orders` and `GET /transitions`. */
   readonly history: IFunction;
 
+  /** Handles `DELETE /orders/{orderId}` (stops tracking an order by hand). */
+  readonly untrack: IFunction;
+
   /**
    * Request-rate limit of the stage, for every route.
    * @default { rateLimit: 50, burstLimit: 100 }
@@ -50,8 +53,9 @@ export interface WatchApiProps {
 }
 
 /**
- * The HTTP API: the public webhook (authenticated by its signature, in the handler) and the
- * IAM-authorized history, on one throttled, access-logged `$default` stage.
+ * The HTTP API: the public webhook (authenticated by its signature, in the handler), and the
+ * IAM-authorized history and stop-tracking routes, on one throttled, access-logged `$default`
+ * stage.
  */
 export class WatchApi extends Construct {
   /** The API. */
@@ -66,6 +70,8 @@ export class WatchApi extends Construct {
   readonly historyInvokeArn: string;
   /** The `execute-api:Invoke` ARNs of the audit listings (`GET /orders`, `GET /transitions`). */
   readonly listingInvokeArns: string[];
+  /** The `execute-api:Invoke` ARN of `DELETE /orders/{orderId}`, for IAM policies of its callers. */
+  readonly untrackInvokeArn: string;
 
   constructor(scope: Construct, id: string, props: WatchApiProps) {
     super(scope, id);
@@ -127,13 +133,24 @@ export class WatchApi extends Construct {
     this.listingInvokeArns = LISTING_PATHS.map((path) =>
       this.httpApi.arnForExecuteApi(HttpMethod.GET, path, this.stage.stageName),
     );
+    this.untrackInvokeArn = this.httpApi.arnForExecuteApi(
+      HttpMethod[ROUTES.untrack.method],
+      ROUTES.untrack.path.replace('{orderId}', '*'),
+      this.stage.stageName,
+    );
     const history = new HttpLambdaIntegration('HistoryIntegration', props.history);
+    const untrack = new HttpLambdaIntegration('UntrackIntegration', props.untrack);
     const authorizer = new HttpIamAuthorizer();
-    for (const route of [ROUTES.history, ROUTES.orders, ROUTES.transitions]) {
+    for (const [route, integration] of [
+      [ROUTES.history, history],
+      [ROUTES.orders, history],
+      [ROUTES.transitions, history],
+      [ROUTES.untrack, untrack],
+    ] as const) {
       this.httpApi.addRoutes({
         path: route.path,
         methods: [HttpMethod[route.method]],
-        integration: history,
+        integration,
         authorizer,
       });
     }
@@ -148,6 +165,18 @@ export class WatchApi extends Construct {
       grantee,
       actions: ['execute-api:Invoke'],
       resourceArns: [this.historyInvokeArn, ...this.listingInvokeArns],
+    });
+  }
+
+  /**
+   * Lets `grantee` stop tracking orders (`DELETE /orders/{orderId}`), and nothing else: reading
+   * the audit trail is {@link grantInvokeHistory}.
+   */
+  grantInvokeUntrack(grantee: IGrantable): Grant {
+    return Grant.addToPrincipal({
+      grantee,
+      actions: ['execute-api:Invoke'],
+      resourceArns: [this.untrackInvokeArn],
     });
   }
 }

@@ -146,10 +146,11 @@ export async function startRuntime({
       ...oneEntry.env,
     });
     const { auth } = await authFromEnvironment(documentClient, tableName, silentLogger);
-    const [poller, webhook, history, publisher, discovery] = await Promise.all([
+    const [poller, webhook, history, untrack, publisher, discovery] = await Promise.all([
       import('../../functions/poller/handler'),
       import('../../functions/webhook/handler'),
       import('../../functions/history/handler'),
+      import('../../functions/untrack/handler'),
       import('../../functions/publisher/handler'),
       import('../../functions/discovery/handler'),
     ]);
@@ -201,6 +202,7 @@ export async function startRuntime({
           },
         },
         { routeKey: routeKey(ROUTES.history), handler: history.handler },
+        { routeKey: routeKey(ROUTES.untrack), handler: untrack.handler },
         { routeKey: routeKey(ROUTES.orders), handler: history.handler },
         { routeKey: routeKey(ROUTES.transitions), handler: history.handler },
         { routeKey: 'GET /health', handler: health },
@@ -267,7 +269,7 @@ export async function startRuntime({
     if (discoveryLoop) stack.push(() => discoveryLoop.stop());
 
     log(`payment-session-watch running
-  API          ${url}  (POST /webhooks/payment-sessions, GET /orders/{orderId}, GET /orders, GET /transitions, GET /health)
+  API          ${url}  (POST /webhooks/payment-sessions, GET|DELETE /orders/{orderId}, GET /orders, GET /transitions, GET /health)
   OneEntry     ${oneEntry.mode === 'real' ? `${oneEntry.url} (real project)` : `${oneEntry.url} (built-in simulator, demo data)`}
   DynamoDB     ${dynamo.endpoint} (DynamoDB Local, pid ${dynamo.process.pid}), table ${tableName}
   data dir     ${dataDir}
@@ -275,7 +277,7 @@ export async function startRuntime({
   poll every   ${settings.POLL_INTERVAL_SECONDS} s
   discovery    ${settings.DISCOVERY_INTERVAL_SECONDS > 0 ? `every ${settings.DISCOVERY_INTERVAL_SECONDS} s (sessions list; the first sweep is the baseline)` : 'off'}
   webhook secret ${maskSecret(webhookSecret)}${secretFromEnv ? ' (from WEBHOOK_SECRET in your environment or .env)' : ` (generated; the full value is in ${join(dataDir, WEBHOOK_SECRET_FILE)})`}
-Try: npm run send -- <orderId>    npm run history -- <orderId>    Ctrl-C stops everything.`);
+Try: npm run send -- <orderId>    npm run history -- <orderId>    npm run untrack -- <orderId>    Ctrl-C stops everything.`);
 
     for (const orderId of oneEntry.newDemoOrders) {
       const answer = await sendSignedWebhook({

@@ -153,6 +153,41 @@ describe('PaymentSessionWatch props', () => {
     expect(statement.Resource).toHaveLength(3);
   });
 
+  it('grants callers DELETE /orders/{orderId} only, through grantUntrack', () => {
+    const stack = bareStack();
+    const watch = new PaymentSessionWatch(stack, 'Watch', { oneEntryUrl: URL_ });
+    const operator = new Role(stack, 'Operator', { assumedBy: new AccountRootPrincipal() });
+    watch.grantUntrack(operator);
+    const policy = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy')).find(
+      (p) => JSON.stringify(p.Properties.Roles).includes('Operator'),
+    );
+    const [statement, ...others] = policy?.Properties.PolicyDocument.Statement ?? [];
+    expect(others).toEqual([]);
+    expect(statement.Action).toBe('execute-api:Invoke');
+    const arn = JSON.stringify(statement.Resource);
+    expect(arn).toContain('/$default/DELETE/orders/*');
+    expect(arn).not.toContain('/GET/');
+  });
+
+  it('lets the untrack function encrypt and decrypt with a customer-managed table key', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const stack = new Stack(app, 'Regional', { env: { region: 'eu-central-1' } });
+    const key = new Key(stack, 'Key', { enableKeyRotation: true });
+    const watch = new PaymentSessionWatch(stack, 'Watch', {
+      oneEntryUrl: URL_,
+      tableEncryptionKey: key,
+    });
+    const roleId = stack.resolve(
+      (watch.functions.untrack.role!.node.defaultChild as never as { logicalId: string }).logicalId,
+    );
+    const policy = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy')).find(
+      (p) => JSON.stringify(p.Properties.Roles).includes(roleId),
+    );
+    const actions = JSON.stringify(policy?.Properties.PolicyDocument.Statement);
+    expect(actions).toContain('kms:Decrypt');
+    expect(actions).toContain('kms:GenerateDataKey*');
+  });
+
   it('encrypts the table with a given customer-managed key in a stack with a region', () => {
     const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
     const stack = new Stack(app, 'Regional', { env: { region: 'eu-central-1' } });
@@ -238,7 +273,7 @@ describe('the stack from context', () => {
     const topic = 'arn:aws:sns:eu-west-1:123456789012:ops';
     const { template } = synthesize({ alarmTopicArn: topic });
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
-    expect(alarms).toHaveLength(13);
+    expect(alarms).toHaveLength(14);
     for (const alarm of alarms) {
       expect(alarm.Properties.AlarmActions).toEqual([topic]);
       expect(alarm.Properties.OKActions).toEqual([topic]);

@@ -23,6 +23,7 @@ let id: {
   poller: string;
   webhook: string;
   history: string;
+  untrack: string;
   publisher: string;
   discovery: string;
   discoveryDlq: string;
@@ -46,6 +47,7 @@ beforeAll(() => {
     poller: logicalId(watch.functions.poller),
     webhook: logicalId(watch.functions.webhook),
     history: logicalId(watch.functions.history),
+    untrack: logicalId(watch.functions.untrack),
     publisher: logicalId(watch.functions.publisher),
     discovery: logicalId(watch.functions.discovery!),
     discoveryDlq: logicalId(watch.discoveryDeadLetterQueue!),
@@ -87,9 +89,9 @@ const allActions = (functionId: string) => statementsOf(functionId).flatMap(acti
 const tableIndexes = () => ({ 'Fn::Join': ['', [getAtt(id.table), '/index/*']] });
 
 describe('functions', () => {
-  it('are exactly the five handlers, each Node.js 24 on arm64', () => {
+  it('are exactly the six handlers, each Node.js 24 on arm64', () => {
     const functions = Object.values(resources('AWS::Lambda::Function'));
-    expect(functions).toHaveLength(5);
+    expect(functions).toHaveLength(6);
     for (const fn of functions) {
       expect(fn.Properties.Runtime).toBe('nodejs24.x');
       expect(fn.Properties.Architectures).toEqual(['arm64']);
@@ -308,6 +310,27 @@ describe('IAM', () => {
     expect(actions.filter((a) => !a.startsWith('dynamodb:') && !a.startsWith('logs:'))).toEqual([]);
   });
 
+  it('lets the untrack function read and write the table’s items, and nothing else', () => {
+    const dynamo = statementsOf(id.untrack).filter((s) =>
+      actionsOf(s).some((a) => a.startsWith('dynamodb:')),
+    );
+    expect(dynamo).toHaveLength(1);
+    expect(resourcesOf(dynamo[0]!)).toEqual([getAtt(id.table)]);
+    expect(actionsOn(id.untrack, getAtt(id.table))).toEqual([
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+      'dynamodb:UpdateItem',
+    ]);
+    expect(actionsOn(id.untrack, tableIndexes())).toEqual([]);
+    expect(
+      allActions(id.untrack).filter((a) => !a.startsWith('dynamodb:') && !a.startsWith('logs:')),
+    ).toEqual([]);
+    expect(Object.keys(functionNamed(id.untrack).Properties.Environment.Variables)).not.toContain(
+      'ONEENTRY_SECRET_ARN',
+    );
+  });
+
   it('lets the publisher read the stream, put events on its bus and dead-letter, nothing else', () => {
     // TableV2 also names ListStreams on the stream, where IAM ignores it (granted on * below).
     expect(actionsOn(id.publisher, getAtt(id.table, 'StreamArn'))).toEqual([
@@ -469,9 +492,9 @@ describe('discovery', () => {
 
   it('is left out entirely with discoveryRate 0, and takes its rate and backfill from context', () => {
     const off = synthesize({ discoveryRate: '0' }).template;
-    expect(Object.values(off.findResources('AWS::Lambda::Function'))).toHaveLength(4);
+    expect(Object.values(off.findResources('AWS::Lambda::Function'))).toHaveLength(5);
     expect(Object.values(off.findResources('AWS::Scheduler::Schedule'))).toHaveLength(1);
-    expect(Object.values(off.findResources('AWS::CloudWatch::Alarm'))).toHaveLength(10);
+    expect(Object.values(off.findResources('AWS::CloudWatch::Alarm'))).toHaveLength(11);
     const tuned = synthesize({ discoveryRate: '15', discoveryBackfillHours: '6' }).template;
     tuned.hasResourceProperties('AWS::Scheduler::Schedule', {
       ScheduleExpression: 'rate(15 minutes)',
@@ -547,7 +570,7 @@ describe('events', () => {
 });
 
 describe('HTTP API', () => {
-  it('routes the public webhook, and the history and audit listings behind IAM', () => {
+  it('routes the public webhook, and the history, audit listings and untrack behind IAM', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
       RouteKey: `POST ${WEBHOOK_PATH}`,
       AuthorizationType: 'NONE',
@@ -558,11 +581,25 @@ describe('HTTP API', () => {
         AuthorizationType: 'AWS_IAM',
       });
     }
-    template.resourceCountIs('AWS::ApiGatewayV2::Route', 4);
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+      RouteKey: `DELETE ${HISTORY_PATH}`,
+      AuthorizationType: 'AWS_IAM',
+    });
+    template.resourceCountIs('AWS::ApiGatewayV2::Route', 5);
+  });
+
+  it('sends DELETE /orders/{orderId} to the untrack function, never to the read-only history', () => {
+    const integrations = resources('AWS::ApiGatewayV2::Integration');
+    const route = Object.values(resources('AWS::ApiGatewayV2::Route')).find(
+      (r) => r.Properties.RouteKey === `DELETE ${HISTORY_PATH}`,
+    );
+    const target = JSON.stringify(route?.Properties.Target);
+    const [integrationId] = Object.keys(integrations).filter((key) => target.includes(key));
+    expect(integrations[integrationId!]?.Properties.IntegrationUri).toEqual(getAtt(id.untrack));
   });
 
   it('integrates each route with its function', () => {
-    for (const fn of [id.webhook, id.history]) {
+    for (const fn of [id.webhook, id.history, id.untrack]) {
       template.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
         IntegrationType: 'AWS_PROXY',
         IntegrationUri: getAtt(fn),
@@ -609,7 +646,7 @@ describe('alarms', () => {
   const alarms = () => Object.values(resources('AWS::CloudWatch::Alarm')).map((a) => a.Properties);
 
   it('watch each function’s errors', () => {
-    for (const fn of [id.poller, id.webhook, id.history, id.publisher]) {
+    for (const fn of [id.poller, id.webhook, id.history, id.untrack, id.publisher]) {
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         Namespace: 'AWS/Lambda',
         MetricName: 'Errors',
@@ -701,8 +738,8 @@ describe('alarms', () => {
     });
   });
 
-  it('are thirteen, none with actions unless a topic is given, missing data not breaching', () => {
-    expect(alarms()).toHaveLength(13);
+  it('are fourteen, none with actions unless a topic is given, missing data not breaching', () => {
+    expect(alarms()).toHaveLength(14);
     for (const alarm of alarms()) {
       expect(alarm.AlarmActions).toBeUndefined();
       expect(alarm.TreatMissingData).toBe('notBreaching');
@@ -741,6 +778,7 @@ describe('outputs', () => {
         'OneEntrySecretArn',
         'PublisherDeadLetterQueueUrl',
         'TableName',
+        'UntrackInvokeArn',
         'WebhookSecretArn',
         'WebhookUrl',
       ].sort(),
@@ -752,5 +790,6 @@ describe('outputs', () => {
     expect(outputs.PublisherDeadLetterQueueUrl?.Value).toEqual(ref(id.publisherDlq));
     expect(JSON.stringify(outputs.WebhookUrl?.Value)).toContain(`/webhooks/payment-sessions"`);
     expect(JSON.stringify(outputs.ListingInvokeArns?.Value)).toContain('/GET/transitions');
+    expect(JSON.stringify(outputs.UntrackInvokeArn?.Value)).toContain('/DELETE/orders/*');
   });
 });

@@ -1,9 +1,12 @@
 /**
- * The query parameters of the audit listings (`GET /orders`, `GET /transitions`), checked all
- * at once: every bad parameter is named with what it must be, and no value is echoed back.
+ * The query parameters of the audit API (`GET /orders`, `GET /transitions`, `DELETE
+ * /orders/{orderId}`), checked all at once: every bad parameter is named with what it must
+ * be, and no value is echoed back.
  */
 import type { ParameterProblem } from '../http-answers';
 import type { HistoryKind, TrackingState } from '../model';
+import type { UntrackRequest } from '../store';
+import { isUntrackReason, UNTRACK_REASON_RULE } from '../untrack';
 import {
   LISTING_LIMIT,
   type OrdersQuery,
@@ -174,4 +177,13 @@ export function parseTransitionsParameters(raw: URLSearchParams, now: Date): Tra
   if (from && to && from > to) params.fail('from', 'must not be after to');
   params.done();
   return { from: from as Date, to, statuses, kinds, limit, cursor };
+}
+
+/** `DELETE /orders/{orderId}?reason=`: why tracking is stopped (optional). */
+export function parseUntrackParameters(raw: URLSearchParams): Pick<UntrackRequest, 'reason'> {
+  const params = new Parameters(raw, ['reason']);
+  const reason = params.text('reason');
+  if (reason !== undefined && !isUntrackReason(reason)) params.fail('reason', UNTRACK_REASON_RULE);
+  params.done();
+  return reason === undefined ? {} : { reason };
 }
