@@ -57,6 +57,16 @@ export const historyCliConfigSchema = tableConfigSchema
     message: 'is required unless DYNAMODB_ENDPOINT is set',
   });
 
+/** The table the CLIs work on, from `env` (see {@link historyCliConfigSchema}); throws `ConfigError`. */
+export function cliTable(env: Record<string, string | undefined>) {
+  const config = readConfig(historyCliConfigSchema, env);
+  const client = createDocumentClient({
+    endpoint: config.DYNAMODB_ENDPOINT,
+    region: config.AWS_REGION,
+  });
+  return { client, tableName: config.TABLE_NAME, pollShards: config.POLL_SHARDS };
+}
+
 export interface HistoryCommandIo {
   argv: readonly string[];
   env: Record<string, string | undefined>;
@@ -142,14 +152,10 @@ export async function runHistoryCommand(io: HistoryCommandIo): Promise<number> {
   let tableName = 'the table';
   if (!store || !audit) {
     try {
-      const config = readConfig(historyCliConfigSchema, io.env);
-      tableName = config.TABLE_NAME;
-      const client = createDocumentClient({
-        endpoint: config.DYNAMODB_ENDPOINT,
-        region: config.AWS_REGION,
-      });
-      store ??= new SessionStore({ client, tableName });
-      audit ??= new AuditQueries({ client, tableName, pollShards: config.POLL_SHARDS });
+      const table = cliTable(io.env);
+      tableName = table.tableName;
+      store ??= new SessionStore(table);
+      audit ??= new AuditQueries(table);
     } catch (error) {
       if (error instanceof ConfigError) {
         io.stderr(`history: ${error.message}\n`);

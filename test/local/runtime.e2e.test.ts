@@ -115,6 +115,24 @@ describe('npm start', () => {
     const refused = await fetch(`${url}/transitions?from=yesterday`);
     expect(refused.status).toBe(400);
     expect(refused.headers.get('content-type')).toBe('application/problem+json');
+    // Stopping by hand on the same API: its event goes out, a resolved order is refused.
+    const mistake = sim.createOrder();
+    sim.createSession(mistake, { status: 'waiting', amount: 5 });
+    expect((await sendSignedWebhook({ url, secret: SECRET, orderId: mistake })).status).toBe(202);
+    const stop = await fetch(`${url}/orders/${mistake}?reason=typo`, { method: 'DELETE' });
+    expect(stop.status).toBe(200);
+    expect(await stop.json()).toMatchObject({ orderId: mistake, state: 'untracked' });
+    await waitFor(
+      () =>
+        readEvents(dataDir).some(
+          (event) =>
+            event['detail-type'] === 'Payment Session Tracking Stopped' &&
+            event.detail.orderId === mistake,
+        ),
+      30_000,
+      running.output,
+    );
+    expect((await fetch(`${url}/orders/${orderId}`, { method: 'DELETE' })).status).toBe(409);
 
     running.child.kill('SIGTERM');
     expect(await running.exited).toBe(0);
