@@ -40,7 +40,7 @@ export const TRANSITION_COLUMNS: readonly Column<TransitionView>[] = [
   { title: 'OBSERVED AT', name: 'observedAt', width: 24, value: (item) => item.observedAt },
   { title: 'ORDER', name: 'orderId', width: 10, value: (item) => item.orderId },
   { title: 'SESSION', name: 'sessionId', width: 10, value: (item) => item.sessionId },
-  { title: 'KIND', name: 'kind', width: 8, value: (item) => item.kind },
+  { title: 'KIND', name: 'kind', width: 9, value: (item) => item.kind },
   { title: 'FROM', name: 'previousStatus', width: 12, value: (item) => item.previousStatus },
   { title: 'TO', name: 'status', width: 12, value: (item) => item.status },
   { title: 'RESOLVED', name: 'resolved', width: 8, value: (item) => item.resolved },
@@ -49,9 +49,17 @@ export const TRANSITION_COLUMNS: readonly Column<TransitionView>[] = [
   {
     title: 'PENDING',
     name: 'pendingSessionIds',
-    width: 0,
+    width: 10,
     value: (item) => item.pendingSessionIds?.join(' ') ?? null,
   },
+  // Of a stop by hand: who asked and why (empty on every other kind).
+  {
+    title: 'REQUESTED BY',
+    name: 'requestedBy',
+    width: 24,
+    value: (item) => item.requestedBy ?? null,
+  },
+  { title: 'REASON', name: 'reason', width: 0, value: (item) => item.reason ?? null },
 ];
 
 export interface ListingWriter<T> {

@@ -120,10 +120,10 @@ describe('npm run history listings', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toBe(
       [
-        '"observedAt","orderId","sessionId","kind","previousStatus","status","resolved","seq","eventId","pendingSessionIds"',
-        '"2025-03-01T10:01:00.000Z","301","31","observed","","waiting","false","1","pss-301-31-1",""',
-        `"2025-03-01T10:01:00.000Z","302","32","resolved","","'=HYPERLINK(""http://x"",""y"")","true","1","pss-302-32-1",""`,
-        '"2025-03-01T10:02:00.000Z","301","31","resolved","waiting","completed","true","2","pss-301-31-2",""',
+        '"observedAt","orderId","sessionId","kind","previousStatus","status","resolved","seq","eventId","pendingSessionIds","requestedBy","reason"',
+        '"2025-03-01T10:01:00.000Z","301","31","observed","","waiting","false","1","pss-301-31-1","","",""',
+        `"2025-03-01T10:01:00.000Z","302","32","resolved","","'=HYPERLINK(""http://x"",""y"")","true","1","pss-302-32-1","","",""`,
+        '"2025-03-01T10:02:00.000Z","301","31","resolved","waiting","completed","true","2","pss-301-31-2","","",""',
         '',
       ].join('\r\n'),
     );
