@@ -7,6 +7,7 @@ import {
 } from '../../functions/core/discovery/sweep';
 import { LeaseStore } from '../../functions/core/lease';
 import type { OrderState } from '../../functions/core/model';
+import { untrackOrder } from '../../functions/core/untrack';
 import { type Simulator, startSimulator } from '../../infra/simulator/simulator';
 import { createTestTable, type TestTable } from '../support/dynamo';
 import { plentyOfTime, trackerFor } from '../support/tracker';
@@ -101,6 +102,22 @@ describe('discovery sweep', () => {
     const orders = await trackedOrders();
     expect(orders).toHaveLength(1);
     expect(orders[0]?.source).toBe('webhook');
+  });
+
+  it('leaves an order stopped by hand alone until OneEntry shows a new session of it', async () => {
+    const { run, store } = sweepWith();
+    await run();
+    const [mistake] = newOrders(1);
+    await run();
+    expect((await untrackOrder(store, mistake!)).stopped).toBe(true);
+    expect(await run()).toMatchObject({ discovered: 0 });
+    expect((await store.getOrder(mistake!))?.state).toBe('untracked');
+    sim.createSession(mistake!, {});
+    expect(await run()).toMatchObject({ discovered: 1 });
+    expect((await store.getOrder(mistake!))?.state).toBe('tracking');
+    expect((await historyOf(mistake!)).map((entry) => entry.kind).sort()).toEqual(
+      ['observed', 'observed', 'untracked'].sort(),
+    );
   });
 
   it('reads an oldest-first list from where it ended, paging only what is new', async () => {
