@@ -21,6 +21,7 @@ import {
   UNTRACK_REASON_RULE,
   untrackOrder,
 } from '../../functions/core/untrack';
+import { attachDashValues } from './command-line';
 import { cliTable } from './history-command';
 import { formatOrderHistory } from './history-format';
 
@@ -44,12 +45,15 @@ class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
+const OPTIONS = { reason: { type: 'string' }, json: { type: 'boolean' } } as const;
+
 function parseCommandLine(argv: readonly string[]) {
   let parsed: ReturnType<typeof parse>;
   const parse = () =>
     parseArgs({
-      args: [...argv],
-      options: { reason: { type: 'string' }, json: { type: 'boolean' } },
+      // A reason may start with a dash (`--reason -typo`), as a relative time may elsewhere.
+      args: attachDashValues(argv, OPTIONS),
+      options: OPTIONS,
       allowPositionals: true,
       strict: true,
     });

@@ -69,6 +69,12 @@ describe('npm run untrack', () => {
     });
   });
 
+  it('takes a reason that starts with a dash', async () => {
+    const orderId = await trackedOrder();
+    expect((await untrack([String(orderId), '--reason', '-1 typed by mistake'])).code).toBe(0);
+    expect((await store.readOrder(orderId))?.history.at(-1)?.reason).toBe('-1 typed by mistake');
+  });
+
   it('run again: exit 0, the same order as JSON, nothing written', async () => {
     const orderId = await trackedOrder();
     await untrack([String(orderId)]);
