@@ -133,6 +133,15 @@ describe('npm start', () => {
       running.output,
     );
     expect((await fetch(`${url}/orders/${orderId}`, { method: 'DELETE' })).status).toBe(409);
+    // Announced again, it is tracked again: a new tracking period after the stop.
+    const announced = await sendSignedWebhook({ url, secret: SECRET, orderId: mistake });
+    expect(JSON.parse(announced.body)).toMatchObject({ orderId: mistake, tracking: true });
+    const retracked = (await (await fetch(`${url}/orders/${mistake}`)).json()) as {
+      state: string;
+      history: { kind: string }[];
+    };
+    expect(retracked.state).toBe('tracking');
+    expect(retracked.history.map((entry) => entry.kind)).toEqual(['observed', 'untracked']);
 
     running.child.kill('SIGTERM');
     expect(await running.exited).toBe(0);
