@@ -4,6 +4,7 @@
  *
  *   npm run bench -- --orders 2000 --concurrency 32 --latency 50
  *   npm run bench -- --orders 50000 --shards 4 --concurrency 16 --latency 200 [--max-rps 100]
+ *   npm run bench -- --orders 50000 --shards 4 --concurrency 16 --latency 200 --old-share 0.9
  *   npm run bench -- --backlog [--capacity 200]
  *
  * The measured cycle is the second one: the first records every session's first observation
@@ -15,6 +16,13 @@
  * `--shards N` runs N poller shards side by side (each its own tracker and lease, as N Lambda
  * invocations would); `--max-rps` puts them under one shared upstream budget (off otherwise).
  * Every DynamoDB request asks for its consumed capacity, reported per operation.
+ *
+ * `--old-share F` tracks that share of the orders as if tracked earlier (ages spread evenly
+ * from 10 minutes to 23 hours, so they sit in the older bands and are due only on their grid);
+ * the rest are young. Then a settling cycle follows the warm-up, and the measured cycle starts
+ * `--cycle-seconds` (default 60) after it, as Scheduler would start it: `tracked` (orders read
+ * from the due index), `due` and the reads (`Query` requests and capacity) show what a cycle
+ * reads against what it had to check.
  *
  * `--backlog` instead plays 15 cycles, one simulated minute apart, each able to check only
  * `--capacity` orders, starting with twice that much due, and reports the worst wait of a
@@ -44,6 +52,8 @@ const { values } = parseArgs({
     capacity: { type: 'string', default: '200' },
     shards: { type: 'string', default: '1' },
     'max-rps': { type: 'string', default: '0' },
+    'old-share': { type: 'string', default: '0' },
+    'cycle-seconds': { type: 'string', default: '60' },
   },
 });
 const orders = Number(values.orders);
@@ -51,6 +61,11 @@ const concurrency = Number(values.concurrency);
 const upstreamLatencyMs = Number(values.latency);
 const shards = Number(values.shards);
 const maxRps = Number(values['max-rps']);
+const oldShare = Number(values['old-share']);
+const cycleMs = Number(values['cycle-seconds']) * 1000;
+if (!(oldShare >= 0 && oldShare < 1)) throw new Error('--old-share must be at least 0 and under 1');
+/** Ages of the old orders: past the young band, short of the 24 h tracking limit. */
+const OLD_AGES_MS = { min: 10 * 60_000, max: 23 * 3_600_000 };
 const WRITE_COMMANDS = new Set([
   'PutItemCommand',
   'UpdateItemCommand',
@@ -94,6 +109,26 @@ try {
     { step: 'initialize', name: 'countRequests' },
   );
 
+  const resetCounters = () => {
+    for (const key of Object.keys(requests)) delete requests[key];
+    for (const key of Object.keys(capacityUnits)) delete capacityUnits[key];
+    writesOutsideLease = 0;
+  };
+  const round1 = (units: number) => Math.round(units * 10) / 10;
+  const snapshotCounters = () => ({
+    requests: { ...requests },
+    capacityUnits: Object.fromEntries(
+      Object.entries(capacityUnits).map(([operation, units]) => [operation, round1(units)]),
+    ),
+  });
+  const perOrder = (units: Record<string, number>) =>
+    Object.fromEntries(
+      Object.entries(units).map(([operation, total]) => [
+        operation,
+        Math.round((total / orders) * 1000) / 1000,
+      ]),
+    );
+
   const store = new SessionStore({ client, tableName, pollShards: shards });
   const leases = new LeaseStore(client, tableName);
   const oneEntry = new OneEntryClient({
@@ -135,11 +170,25 @@ try {
       const { id } = sim.createSession(orderId, { status: 'waiting', amount: 10 });
       return { orderId, sessionId: id };
     });
+    // The old ones first: the race below takes the last tenth, young orders the cycle checks first.
+    const oldCount = Math.floor(orders * oldShare);
+    const trackedAt = (index: number) =>
+      index < oldCount
+        ? new Date(
+            Date.now() -
+              OLD_AGES_MS.max +
+              ((OLD_AGES_MS.max - OLD_AGES_MS.min) * index) / Math.max(1, oldCount),
+          )
+        : new Date();
+    resetCounters();
     for (let start = 0; start < ids.length; start += 50) {
       await Promise.all(
-        ids.slice(start, start + 50).map(({ orderId }) => store.trackOrder(orderId)),
+        ids
+          .slice(start, start + 50)
+          .map(({ orderId }, offset) => store.trackOrder(orderId, trackedAt(start + offset))),
       );
     }
+    const tracking = snapshotCounters();
     const trackers = Array.from(
       { length: shards },
       () =>
@@ -169,29 +218,31 @@ try {
       );
 
     progress('warm-up cycle (first observations)');
+    resetCounters();
     const warmUp = await cycle();
     if (warmUp.transitions !== orders)
       throw new Error(`warm-up recorded ${warmUp.transitions} of ${orders}`);
+    const firstObservations = snapshotCounters();
 
-    for (const key of Object.keys(requests)) delete requests[key];
-    for (const key of Object.keys(capacityUnits)) delete capacityUnits[key];
-    writesOutsideLease = 0;
+    if (oldCount > 0) {
+      // The warm-up made every order due (no cursor yet); the settling cycle checks what came
+      // due during it, and the measured one starts a schedule interval after that one.
+      progress('settling cycle');
+      const settlingStartedAt = Date.now();
+      await cycle();
+      await delay(Math.max(0, settlingStartedAt + cycleMs - Date.now()));
+    }
+    resetCounters();
     progress('measured cycle');
     const rssBefore = process.memoryUsage().rss;
     const started = performance.now();
     const summary = await cycle();
     const wallMs = performance.now() - started;
-    const measuredRequests = { ...requests };
-    const measuredCapacity = Object.fromEntries(
-      Object.entries(capacityUnits).map(([operation, units]) => [
-        operation,
-        Math.round(units * 10) / 10,
-      ]),
-    );
+    const { requests: measuredRequests, capacityUnits: measuredCapacity } = snapshotCounters();
     const rssMb = Math.round(process.memoryUsage().rss / 1e6);
     const rssGrowthMb = Math.round((process.memoryUsage().rss - rssBefore) / 1e6);
     const writesForUnchanged = writesOutsideLease;
-    if (summary.status !== 'completed' || summary.checked !== orders) {
+    if (summary.status !== 'completed' || summary.checked !== summary.due) {
       throw new Error(`cycle ended ${summary.status} after ${summary.checked} checks`);
     }
 
@@ -233,7 +284,16 @@ try {
       efficiency: Math.round((checksPerSec / idealChecksPerSec) * 1000) / 1000,
       dynamoRequests: measuredRequests,
       consumedCapacityUnits: measuredCapacity,
+      oldShare,
       tracked: summary.tracked,
+      due: summary.due,
+      queryRequestsPerCycle: measuredRequests.Query ?? 0,
+      queryCapacityUnitsPerCycle: measuredCapacity.Query ?? 0,
+      /** What tracking an order and recording the first observations cost, per order. */
+      perOrder: {
+        trackCapacityUnits: perOrder(tracking.capacityUnits),
+        firstObservationCapacityUnits: perOrder(firstObservations.capacityUnits),
+      },
       writesForUnchanged,
       writesPerUnchangedCheck: writesForUnchanged / Math.max(1, summary.unchanged),
       scans: measuredRequests.Scan ?? 0,
