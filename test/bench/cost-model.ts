@@ -23,6 +23,8 @@ export const PRICES = {
 } as const;
 
 const MONTH_SECONDS = 30 * 86_400;
+/** An eventually consistent Query costs half a read unit even when it finds nothing. */
+const MIN_QUERY_READ_UNITS = 0.5;
 
 /** What the benchmarks measured, for one setting of the fast lane. */
 export interface MeasuredRun {
@@ -152,8 +154,13 @@ export function watcherCost(
     a.sessionsPerMonth * (table.trackWriteUnits + 2 * table.transitionWriteUnits) +
     cycles * table.fixedWriteUnitsPerCycle +
     upstreamCalls * a.budgetWritesPerCall;
+  // The fast lane's rounds read the young band again: a Query (half a unit at least) each.
+  const fastRounds = fastPollSeconds > 0 ? Math.floor(a.cycleSeconds / fastPollSeconds) - 1 : 0;
+  const young =
+    (resolving * a.meanResolveSeconds + abandoned * (YOUNG_AGE_MS / 1000)) / MONTH_SECONDS;
   const readUnits =
-    cycles * (table.fixedReadUnitsPerCycle + tracked * table.readUnitsPerTrackedOrderPerCycle);
+    cycles * (table.fixedReadUnitsPerCycle + tracked * table.readUnitsPerTrackedOrderPerCycle) +
+    cycles * fastRounds * (MIN_QUERY_READ_UNITS + young * table.readUnitsPerTrackedOrderPerCycle);
   return [
     line('Lambda compute', gbSeconds, 'GB-s', PRICES.lambdaGbSecond),
     line('Lambda requests', cycles + a.sessionsPerMonth + events, 'requests', PRICES.lambdaRequest),
@@ -198,6 +205,3 @@ export function stepFunctionsCost(
 
 export const totalUsd = (lines: readonly CostLine[]) =>
   lines.reduce((sum, entry) => sum + entry.usd, 0);
-
-/** Ages up to which the fast lane checks (for the README's wording). */
-export const FAST_LANE_AGE_MINUTES = YOUNG_AGE_MS / 60_000;
