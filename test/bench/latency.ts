@@ -77,6 +77,9 @@ async function run(fastPollSeconds: number): Promise<RunResult> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   let runtime: Awaited<ReturnType<typeof startLocalRuntime>> | undefined;
+  // Ends the watchers and the payments still to play, however the run ends.
+  const ended = new AbortController();
+  const { signal } = ended;
   try {
     runtime = await startLocalRuntime({
       PORT: String(port),
@@ -94,12 +97,11 @@ async function run(fastPollSeconds: number): Promise<RunResult> {
     const seen: SeenEvent[] = [];
     const pollDurations = new Map<string, number>();
     const webhookMs: number[] = [];
-    let watching = true;
 
     // The sink's file, read every 100 ms: an event's time is when it was first read there.
     const watchEvents = (async () => {
       let known = 0;
-      while (watching) {
+      while (!signal.aborted) {
         const events = readEvents(dataDir);
         const at = Date.now();
         for (const event of events.slice(known)) {
@@ -112,7 +114,7 @@ async function run(fastPollSeconds: number): Promise<RunResult> {
     // Each poll invocation's summary, as /health shows the last one (503s included: a slow
     // DynamoDB Local check on a loaded machine still carries the last poll).
     const watchPolls = (async () => {
-      while (watching) {
+      while (!signal.aborted) {
         const health = (await (await fetch(`${url}/health`)).json()) as {
           lastPoll?: { at: string; durationMs: number } | null;
         };
@@ -127,14 +129,14 @@ async function run(fastPollSeconds: number): Promise<RunResult> {
       `fastPollSeconds ${fastPollSeconds}: ${sessions} payments over ${arrivalWindowMs / 1000} s`,
     );
     const payments = Array.from({ length: sessions }, async () => {
-      await delay(between(0, arrivalWindowMs));
+      await delay(between(0, arrivalWindowMs), undefined, { signal });
       const orderId = sim.createOrder();
       const session = sim.createSession(orderId, { status: 'waiting', amount: 10 });
       const sentAt = performance.now();
       const answer = await sendSignedWebhook({ url, secret: SECRET, orderId });
       webhookMs.push(performance.now() - sentAt);
       if (answer.status !== 202) throw new Error(`webhook answered ${answer.status}`);
-      await delay(between(flipAfterMs.min, flipAfterMs.max));
+      await delay(between(flipAfterMs.min, flipAfterMs.max), undefined, { signal });
       sim.setStatus(session.id, 'completed');
       flips.push({ sessionId: session.id, status: 'completed', flippedAt: Date.now() });
     });
@@ -148,7 +150,7 @@ async function run(fastPollSeconds: number): Promise<RunResult> {
     await waitFor(answered, 2 * CYCLE_SECONDS * 1000 + 30_000).catch(() => undefined);
     // The last cycle's summary reaches /health at its end; with the fast lane, about a cycle.
     await delay(CYCLE_SECONDS * 1000);
-    watching = false;
+    ended.abort();
     await Promise.all([watchEvents, watchPolls]);
 
     const calls = sim.stats().sessionRequests - callsBefore;
@@ -178,6 +180,7 @@ async function run(fastPollSeconds: number): Promise<RunResult> {
     progress(`npm start output:\n${runtime?.output().slice(-4_000) ?? '(not started)'}`);
     throw error;
   } finally {
+    ended.abort();
     if (runtime) {
       runtime.child.kill('SIGTERM');
       await Promise.race([runtime.exited, delay(25_000)]);
