@@ -14,11 +14,23 @@
  * finish their pass first in every cycle, and the long ones advance over several cycles, so
  * an order waits about two of its intervals at most while the upstream keeps up. Deciding
  * still writes nothing per order: the bands' places travel in the lease's two writes a cycle.
+ *
+ * A large older band is not read whole: only the `trackedSince` ranges where its orders can be
+ * due since the cursor (`dueRanges`, a fifteenth of the oldest band per minute), so reads
+ * follow the due orders, not every tracked one. A small band is read whole, which is cheaper
+ * than a Query per range; the band's size, kept in the lease, decides.
  */
 import type { BandProgress, Lease } from './lease';
 import type { OrderState } from './model';
-import { isDue, POLL_BANDS } from './schedule';
+import { dueRanges, isDue, POLL_BANDS, type TrackedRange } from './schedule';
 import type { SessionStore } from './store';
+
+/**
+ * A whole read of the due index costs a read unit per 4 KB, about this many orders; a Query of
+ * one range costs at least half a unit, however little it finds. A band read by ranges needs
+ * this many orders per range to be the cheaper read.
+ */
+const ORDERS_PER_RANGE_QUERY = 20;
 
 export interface DueItem {
   order: OrderState;
@@ -30,8 +42,10 @@ export interface DueItem {
 }
 
 export interface DueCounts {
-  /** Orders read from the due index. */
+  /** Orders in the due index: counted in bands read whole, estimated in bands read by ranges. */
   tracked: number;
+  /** Orders read from the due index. */
+  read: number;
   /** Orders whose check was due. */
   due: number;
 }
@@ -62,6 +76,10 @@ interface Pass {
   finishedThrough: number;
   /** The whole band was read. */
   read: boolean;
+  /** Orders read from the band in this cycle. */
+  readCount: number;
+  /** How the band is read in this cycle: whole, or only these ranges. */
+  ranges?: TrackedRange[] | undefined;
 }
 
 export class DueWork {
@@ -71,7 +89,11 @@ export class DueWork {
     const bands = options.youngOnly ? POLL_BANDS.slice(0, 1) : POLL_BANDS;
     this.passes = bands.map(({ stepMs }, band) => {
       // A band checked at every cycle starts over each cycle: none of it may skip a cycle.
-      const pass = stepMs === 0 ? undefined : options.lease.bands[String(band)]?.pass;
+      const progress = options.lease.bands[String(band)];
+      const pass = stepMs === 0 ? undefined : progress?.pass;
+      const ranges = dueRanges(band, options.now, progress?.cursor, options.maxAgeMs);
+      const worthIt =
+        ranges !== undefined && (progress?.size ?? 0) >= ranges.length * ORDERS_PER_RANGE_QUERY;
       return {
         startedAt: pass?.startedAt ?? options.now,
         shard: pass?.shard ?? 0,
@@ -80,6 +102,8 @@ export class DueWork {
         finished: new Set(),
         finishedThrough: -1,
         read: false,
+        readCount: 0,
+        ranges: worthIt ? ranges : undefined,
       };
     });
   }
@@ -89,23 +113,34 @@ export class DueWork {
     for (const [band, pass] of this.passes.entries()) {
       const olderThan = POLL_BANDS[band - 1]?.untilAgeMs ?? 0;
       const youngerThan = POLL_BANDS[band]?.untilAgeMs ?? Number.POSITIVE_INFINITY;
-      const range = {
-        above: Number.isFinite(youngerThan) ? new Date(now - youngerThan).toISOString() : undefined,
-        below: band > 0 ? new Date(now - olderThan).toISOString() : undefined,
-      };
+      const whole = { after: now - youngerThan, through: band > 0 ? now - olderThan : Infinity };
+      const reads = (pass.ranges ?? [whole]).flatMap((range) => {
+        const bounds = {
+          after: Math.max(range.after, whole.after),
+          through: Math.min(range.through, whole.through),
+        };
+        return bounds.after < bounds.through ? [keyBounds(bounds)] : [];
+      });
       for (const shard of partitions) {
-        for await (const { order, dueKey } of store.listDue(
-          { partition: shard, ...range },
-          { signal },
-        )) {
-          counts.tracked++;
-          if (doneInPass(pass, shard, dueKey)) continue;
-          const item = this.judge(order, band);
-          if (!item) continue;
-          yield { ...item, place: pass.places.push({ shard, dueKey }) - 1 };
+        // Youngest first within the partition, as the pass's place assumes.
+        for (const range of reads) {
+          for await (const { order, dueKey } of store.listDue(
+            { partition: shard, ...range },
+            { signal },
+          )) {
+            counts.read++;
+            pass.readCount++;
+            if (doneInPass(pass, shard, dueKey)) continue;
+            const item = this.judge(order, band);
+            if (!item) continue;
+            yield { ...item, place: pass.places.push({ shard, dueKey }) - 1 };
+          }
         }
       }
       pass.read = true;
+      counts.tracked += pass.ranges
+        ? (this.sizeOf(band, pass) ?? this.options.lease.bands[String(band)]?.size ?? 0)
+        : pass.readCount;
     }
   }
 
@@ -126,14 +161,17 @@ export class DueWork {
   progress(): Record<string, BandProgress> {
     return Object.fromEntries(
       this.passes.map((pass, band) => {
-        const cursor = this.options.lease.bands[String(band)]?.cursor;
-        if (isFinished(pass)) return [String(band), { cursor: pass.startedAt }];
+        const { cursor, size: lastSize } = this.options.lease.bands[String(band)] ?? {};
+        const size = this.sizeOf(band, pass) ?? lastSize;
+        const known = size === undefined ? {} : { size };
+        if (isFinished(pass)) return [String(band), { cursor: pass.startedAt, ...known }];
         const place = pass.places[pass.finishedThrough];
         const where = place ? { shard: place.shard, after: place.dueKey } : pass;
         return [
           String(band),
           {
             ...(cursor === undefined ? {} : { cursor }),
+            ...known,
             pass: {
               startedAt: pass.startedAt,
               shard: where.shard,
@@ -145,6 +183,21 @@ export class DueWork {
     );
   }
 
+  /**
+   * The band's size as this cycle saw it: counted when it read a fresh pass whole, estimated
+   * from a read of its due ranges (each order is due once a step; the ranges span the gap since
+   * the cursor per step); unknown after a partial read.
+   */
+  private sizeOf(band: number, pass: Pass): number | undefined {
+    if (!pass.read) return undefined;
+    if (!pass.ranges)
+      return pass.after === undefined && pass.shard === 0 ? pass.readCount : undefined;
+    const stepMs = POLL_BANDS[band]?.stepMs ?? 0;
+    const cursor = this.options.lease.bands[String(band)]?.cursor;
+    const gap = cursor === undefined ? 0 : this.options.now - cursor;
+    return gap > 0 ? Math.round((pass.readCount * stepMs) / gap) : undefined;
+  }
+
   private judge(order: OrderState, band: number): Omit<DueItem, 'place'> | undefined {
     const { now, maxAgeMs, lease, counts } = this.options;
     const since = Date.parse(order.trackedSince);
@@ -153,6 +206,17 @@ export class DueWork {
     counts.due++;
     return { order, expire: false, band };
   }
+}
+
+/** A `trackedSince` range as bounds of the due index's keys (`trackedSince#orderId`). */
+function keyBounds(range: TrackedRange): { above?: string; below?: string } {
+  const iso = (ms: number) => new Date(ms).toISOString();
+  return {
+    // A key sorts above its bare instant: one tracked at `after` is read, one at `through` is
+    // not, which the ranges' millisecond of margin (and the bands' exact edges) allow for.
+    ...(Number.isFinite(range.after) ? { above: iso(range.after) } : {}),
+    ...(Number.isFinite(range.through) ? { below: iso(range.through) } : {}),
+  };
 }
 
 function isFinished(pass: Pass): boolean {

@@ -25,6 +25,11 @@ export interface BandProgress {
   cursor?: number | undefined;
   /** The band's pass that a cut-short cycle left unfinished, if any. */
   pass?: PassProgress | undefined;
+  /**
+   * Orders in the band (this shard's partitions) when last read whole, or as estimated from a
+   * read of its due ranges: whether the next cycle reads the band whole or its due ranges.
+   */
+  size?: number | undefined;
 }
 
 /**

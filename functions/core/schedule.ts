@@ -44,3 +44,63 @@ export function isDue(trackedSince: number, now: number, cursor: number | undefi
   if (!band || band.stepMs === 0) return true;
   return slot(ageNow) !== slot(cursor - trackedSince);
 }
+
+/** Instants of `trackedSince`, epoch ms: those above `after` and at or below `through`. */
+export interface TrackedRange {
+  after: number;
+  through: number;
+}
+
+/**
+ * Above this many ranges, reading the band whole is the simpler read (a tracking limit of
+ * weeks would make one range per step).
+ */
+const MAX_DUE_RANGES = 400;
+
+/**
+ * The `trackedSince` ranges that hold every order of band `band` due at `now` since `cursor`
+ * (as `isDue` decides), plus those past `maxAgeMs` (to expire), youngest first; a superset,
+ * since the caller still asks `isDue` of each order. Undefined when the whole band may be due
+ * (the band checked every cycle, no cursor yet, a gap of a whole step) or the ranges would
+ * be too many. An order is due when a point of its grid, `trackedSince + m * step`, falls in
+ * `(cursor, now]`: `trackedSince` in `(cursor - m * step, now - m * step]` for some `m`. Band
+ * boundaries are grid points of the band above them, so crossing one is such a point too.
+ */
+export function dueRanges(
+  band: number,
+  now: number,
+  cursor: number | undefined,
+  maxAgeMs: number,
+): TrackedRange[] | undefined {
+  const { stepMs } = POLL_BANDS[band] ?? {};
+  const gap = cursor === undefined ? Number.POSITIVE_INFINITY : now - cursor;
+  if (!stepMs || cursor === undefined || gap <= 0 || gap >= stepMs) return undefined;
+  const olderThan = POLL_BANDS[band - 1]?.untilAgeMs ?? 0;
+  const youngerThan = Math.min(POLL_BANDS[band]?.untilAgeMs ?? maxAgeMs, maxAgeMs);
+  // Orders tracked since the cursor (due whatever the grid says) are younger than the gap,
+  // so younger than any band with a step: none to add. Those past the limit are read to expire.
+  const ranges: TrackedRange[] = [{ after: Number.NEGATIVE_INFINITY, through: now - maxAgeMs }];
+  const first = Math.max(1, Math.floor((olderThan - gap) / stepMs));
+  const last = Math.ceil(youngerThan / stepMs) + 1;
+  if (last - first > MAX_DUE_RANGES) return undefined;
+  for (let m = first; m <= last; m++) {
+    // One millisecond wider at each end: a superset costs nothing, a gap would skip a check.
+    ranges.push({ after: cursor - m * stepMs - 1, through: now - m * stepMs + 1 });
+  }
+  return merged(ranges);
+}
+
+/** Overlapping ranges as one, youngest first. */
+function merged(ranges: TrackedRange[]): TrackedRange[] {
+  const byEnd = [...ranges].sort((a, b) => b.through - a.through);
+  const result: TrackedRange[] = [];
+  for (const range of byEnd) {
+    const previous = result.at(-1);
+    if (previous && range.through >= previous.after) {
+      previous.after = Math.min(previous.after, range.after);
+    } else {
+      result.push({ ...range });
+    }
+  }
+  return result;
+}

@@ -102,8 +102,13 @@ export type CycleStatus =
 
 export interface CycleSummary {
   status: CycleStatus;
-  /** Orders in the due index. */
+  /**
+   * Orders in the due index: counted where a band was read whole, estimated where a large
+   * band was read by its due ranges (see `due-work.ts`).
+   */
   tracked: number;
+  /** Orders read from the due index: every tracked one, or about the due ones. */
+  read: number;
   /** Orders whose check was due this cycle. */
   due: number;
   checked: number;
@@ -341,7 +346,7 @@ export class Tracker {
         lease: { ...lease, bands: {} },
         now: this.now(),
         maxAgeMs: this.settings.maxTrackingHours * 3_600_000,
-        counts: { tracked: 0, due: 0 },
+        counts: { tracked: 0, read: 0, due: 0 },
         signal: deadline.signal,
         youngOnly: true,
       });
@@ -415,6 +420,7 @@ export function emptyCycleSummary(status: CycleStatus): CycleSummary {
   return {
     status,
     tracked: 0,
+    read: 0,
     due: 0,
     checked: 0,
     unchanged: 0,

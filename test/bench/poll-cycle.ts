@@ -290,6 +290,7 @@ try {
       consumedCapacityUnits: measuredCapacity,
       oldShare,
       tracked: summary.tracked,
+      read: summary.read,
       due: summary.due,
       queryRequestsPerCycle: measuredRequests.Query ?? 0,
       queryCapacityUnitsPerCycle: measuredCapacity.Query ?? 0,
