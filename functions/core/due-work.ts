@@ -80,6 +80,9 @@ interface Pass {
   readCount: number;
   /** How the band is read in this cycle: whole, or only these ranges. */
   ranges?: TrackedRange[] | undefined;
+  /** The band's cursor and size as the lease had them. */
+  cursor?: number | undefined;
+  lastSize?: number | undefined;
 }
 
 export class DueWork {
@@ -104,6 +107,8 @@ export class DueWork {
         read: false,
         readCount: 0,
         ranges: worthIt ? ranges : undefined,
+        cursor: progress?.cursor,
+        lastSize: progress?.size,
       };
     });
   }
@@ -138,9 +143,7 @@ export class DueWork {
         }
       }
       pass.read = true;
-      counts.tracked += pass.ranges
-        ? (this.sizeOf(band, pass) ?? this.options.lease.bands[String(band)]?.size ?? 0)
-        : pass.readCount;
+      counts.tracked += this.sizeOf(band, pass) ?? 0;
     }
   }
 
@@ -161,8 +164,8 @@ export class DueWork {
   progress(): Record<string, BandProgress> {
     return Object.fromEntries(
       this.passes.map((pass, band) => {
-        const { cursor, size: lastSize } = this.options.lease.bands[String(band)] ?? {};
-        const size = this.sizeOf(band, pass) ?? lastSize;
+        const { cursor } = pass;
+        const size = this.sizeOf(band, pass);
         const known = size === undefined ? {} : { size };
         if (isFinished(pass)) return [String(band), { cursor: pass.startedAt, ...known }];
         const place = pass.places[pass.finishedThrough];
@@ -184,25 +187,23 @@ export class DueWork {
   }
 
   /**
-   * The band's size as this cycle saw it: counted when it read a fresh pass whole, estimated
-   * from a read of its due ranges (each order is due once a step; the ranges span the gap since
-   * the cursor per step); unknown after a partial read.
+   * The band's size: counted when this cycle read it whole (a resumed pass reads it whole too,
+   * and skips what it did), estimated from a read of its due ranges (each order is due once a
+   * step; the ranges span the gap since the cursor per step), as the lease had it otherwise.
    */
   private sizeOf(band: number, pass: Pass): number | undefined {
-    if (!pass.read) return undefined;
-    if (!pass.ranges)
-      return pass.after === undefined && pass.shard === 0 ? pass.readCount : undefined;
+    if (!pass.read) return pass.lastSize;
+    if (!pass.ranges) return pass.readCount;
     const stepMs = POLL_BANDS[band]?.stepMs ?? 0;
-    const cursor = this.options.lease.bands[String(band)]?.cursor;
-    const gap = cursor === undefined ? 0 : this.options.now - cursor;
-    return gap > 0 ? Math.round((pass.readCount * stepMs) / gap) : undefined;
+    const gap = pass.cursor === undefined ? 0 : this.options.now - pass.cursor;
+    return gap > 0 ? Math.round((pass.readCount * stepMs) / gap) : pass.lastSize;
   }
 
   private judge(order: OrderState, band: number): Omit<DueItem, 'place'> | undefined {
-    const { now, maxAgeMs, lease, counts } = this.options;
+    const { now, maxAgeMs, counts } = this.options;
     const since = Date.parse(order.trackedSince);
     if (now - since >= maxAgeMs) return { order, expire: true, band };
-    if (!isDue(since, now, lease.bands[String(band)]?.cursor)) return undefined;
+    if (!isDue(since, now, this.passes[band]?.cursor)) return undefined;
     counts.due++;
     return { order, expire: false, band };
   }
