@@ -25,10 +25,10 @@ describe('npm start with no settings', () => {
       DATA_DIR: dataDir,
       ONEENTRY_URL: '',
       WEBHOOK_SECRET: '',
-      DISCOVERY_INTERVAL_SECONDS: '2',
-      POLL_INTERVAL_SECONDS: '2',
-      // The demo's timeline at half its length: the same story, told faster.
-      DEMO_PACE: '0.5',
+      DISCOVERY_INTERVAL_SECONDS: '1',
+      POLL_INTERVAL_SECONDS: '1',
+      // The demo's timeline at a fifth of its length: the same story, told faster.
+      DEMO_PACE: '0.2',
     };
     running = await startLocalRuntime(env);
     expect(running.output()).toContain('built-in simulator, demo data');
@@ -38,7 +38,7 @@ describe('npm start with no settings', () => {
       readEvents(dataDir).filter((event) => event['detail-type'] === 'Payment Session Resolved');
     await waitFor(() => resolved().length >= 2, 60_000, running.output);
     expect(resolved().map((event) => event.detail.status)).toEqual(['completed', 'cancelled']);
-    // The fourth order's session appears at 15 s with no webhook: discovery tracks it.
+    // The fourth order's session appears at 15 s (here 3 s) with no webhook: discovery tracks it.
     await waitFor(() => readEvents(dataDir).length >= 6, 60_000, running.output);
     expect(running.output()).toMatch(/discover +1 order\(s\) no webhook announced/);
     const published = readEvents(dataDir).length;
@@ -47,8 +47,8 @@ describe('npm start with no settings', () => {
     running.child.kill('SIGTERM');
     expect(await running.exited).toBe(0);
     running = await startLocalRuntime(env);
-    await new Promise((resolve) => setTimeout(resolve, 3000));
-    expect(readEvents(dataDir)).toHaveLength(published); // the demo resumed: nothing new, nothing twice
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    expect(readEvents(dataDir)).toHaveLength(published); // two cycles later: nothing new, nothing twice
 
     // Announcing the completed demo order again (`npm run send`) leaves it as it is.
     const completed = resolved()[0]!.detail;
@@ -63,7 +63,7 @@ describe('npm start with no settings', () => {
       checked: true,
       sessions: [{ sessionId: completed.sessionId, status: 'completed' }],
     });
-    await new Promise((resolve) => setTimeout(resolve, 3000));
+    await new Promise((resolve) => setTimeout(resolve, 2000));
     expect(readEvents(dataDir)).toHaveLength(published);
     running.child.kill('SIGTERM');
     expect(await running.exited).toBe(0);
