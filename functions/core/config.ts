@@ -28,7 +28,7 @@ export const tableConfigSchema = z.object({
   /** Name of the DynamoDB table. Required. */
   TABLE_NAME: z.string().min(1),
   /** Endpoint override, for DynamoDB Local. Default: the AWS regional endpoint. */
-  DYNAMODB_ENDPOINT: z.url().optional(),
+  DYNAMODB_ENDPOINT: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
 });
 
 /**

@@ -72,19 +72,21 @@ export function dynamoDbCheck(options: {
   client: DynamoDBClient;
   tableName: string;
   endpoint: string;
+  /** What to call it: `DynamoDB Local` when the run started it. */
+  name: string;
   /** The process' exit code or signal, once it has exited. */
   exited: () => string | undefined;
 }): HealthCheck {
   return async () => {
     const exited = options.exited();
-    if (exited) return failing(`DynamoDB Local has exited (${exited}); restart npm start`);
+    if (exited) return failing(`${options.name} has exited (${exited}); restart npm start`);
     try {
       await options.client.send(new DescribeTableCommand({ TableName: options.tableName }), {
         abortSignal: AbortSignal.timeout(CHECK_TIMEOUT_MS),
       });
       return ok;
     } catch (error) {
-      return failing(`DynamoDB Local at ${options.endpoint} does not answer: ${reasonOf(error)}`);
+      return failing(`${options.name} at ${options.endpoint} does not answer: ${reasonOf(error)}`);
     }
   };
 }

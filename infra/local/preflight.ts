@@ -13,7 +13,7 @@ import { ConfigError } from '../../functions/core/errors';
 import { InvalidWebhookSecretError } from '../../functions/core/webhook/errors';
 import { SignatureVerifier } from '../../functions/core/webhook/verify';
 import { assertJava } from './dynamodb-local';
-import { type LocalSettings, readLocalSettings } from './settings';
+import { type LocalSettings, readDynamoDbEndpoint, readLocalSettings } from './settings';
 
 /** A start-up problem a person can fix; `main` prints its message alone and exits 1. */
 export class StartupError extends Error {
@@ -61,7 +61,8 @@ export async function preflight(env: Record<string, string | undefined>): Promis
     readConfig(oneEntryConfigSchema, env);
     await loadOneEntryCredentials(env);
   }
-  assertJava();
+  // Java runs DynamoDB Local, which is not needed when DynamoDB is somewhere else.
+  if (!readDynamoDbEndpoint(env)) assertJava();
   await assertPortFree(settings.PORT);
   return settings;
 }

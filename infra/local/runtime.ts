@@ -29,7 +29,7 @@ import { lambdaContext } from './lambda-context';
 import { startLocalOneEntry } from './oneentry';
 import { PollLoop } from './poll-loop';
 import { DEAD_LETTER_FILE, removeRuntimeFile, writeRuntimeFile } from './runtime-file';
-import type { LocalSettings } from './settings';
+import { type LocalSettings, readDynamoDbEndpoint } from './settings';
 import { StreamTailer } from './stream-tailer';
 import { sendSignedWebhook } from './webhook-client';
 import {
@@ -84,19 +84,7 @@ export async function startRuntime({
     process.removeListener('exit', removeLeftovers);
   };
   try {
-    const pidFile = join(dataDir, 'dynamodb.pid');
-    killStaleDynamoDb(pidFile);
-    mkdirSync(join(dataDir, 'dynamodb'), { recursive: true });
-    const dynamo = await startDynamoDbLocal({ dataDir: join(dataDir, 'dynamodb') });
-    writeFileSync(pidFile, String(dynamo.process.pid));
-    leftovers.push(() => {
-      if (dynamo.process.exitCode === null) dynamo.process.kill('SIGKILL');
-      rmSync(pidFile, { force: true });
-    });
-    stack.push(async () => {
-      await dynamo.stop();
-      rmSync(pidFile, { force: true });
-    });
+    const dynamo = await openDynamoDb(readDynamoDbEndpoint(env), dataDir, { stack, leftovers });
 
     const tableName = env.TABLE_NAME?.trim() || LOCAL_TABLE_NAME;
     const documentClient = createDocumentClient({ endpoint: dynamo.endpoint });
@@ -183,7 +171,8 @@ export async function startRuntime({
           client: documentClient,
           tableName,
           endpoint: dynamo.endpoint,
-          exited: () => exitOf(dynamo.process),
+          name: dynamo.name,
+          exited: dynamo.exited,
         }),
         oneEntry: oneEntryCheck,
         auth: authCheck,
@@ -271,7 +260,7 @@ export async function startRuntime({
     log(`payment-session-watch running
   API          ${url}  (POST /webhooks/payment-sessions, GET|DELETE /orders/{orderId}, GET /orders, GET /transitions, GET /health)
   OneEntry     ${oneEntry.mode === 'real' ? `${oneEntry.url} (real project)` : `${oneEntry.url} (built-in simulator, demo data)`}
-  DynamoDB     ${dynamo.endpoint} (DynamoDB Local, pid ${dynamo.process.pid}), table ${tableName}
+  DynamoDB     ${dynamo.endpoint} (${dynamo.described}), table ${tableName}
   data dir     ${dataDir}
   events       ${eventsFile}
   poll every   ${settings.POLL_INTERVAL_SECONDS} s
@@ -295,6 +284,49 @@ Try: npm run send -- <orderId>    npm run history -- <orderId>    npm run untrac
     await stopAll();
     throw error;
   }
+}
+
+interface RuntimeDynamoDb {
+  endpoint: string;
+  /** What to call it in `/health`. */
+  name: string;
+  /** Whose it is, for the start-up lines. */
+  described: string;
+  /** How its process ended, once it has; undefined for a DynamoDB this run did not start. */
+  exited: () => string | undefined;
+}
+
+/**
+ * The DynamoDB at `endpoint`, left as it is, or else a DynamoDB Local of this run's own in the
+ * data dir, stopped with the run and never outliving it.
+ */
+async function openDynamoDb(
+  endpoint: string | undefined,
+  dataDir: string,
+  cleanup: { stack: (() => Promise<void>)[]; leftovers: (() => void)[] },
+): Promise<RuntimeDynamoDb> {
+  const pidFile = join(dataDir, 'dynamodb.pid');
+  killStaleDynamoDb(pidFile);
+  if (endpoint) {
+    return { endpoint, name: 'DynamoDB', described: 'DYNAMODB_ENDPOINT', exited: () => undefined };
+  }
+  mkdirSync(join(dataDir, 'dynamodb'), { recursive: true });
+  const dynamo = await startDynamoDbLocal({ dataDir: join(dataDir, 'dynamodb') });
+  writeFileSync(pidFile, String(dynamo.process.pid));
+  cleanup.leftovers.push(() => {
+    if (dynamo.process.exitCode === null) dynamo.process.kill('SIGKILL');
+    rmSync(pidFile, { force: true });
+  });
+  cleanup.stack.push(async () => {
+    await dynamo.stop();
+    rmSync(pidFile, { force: true });
+  });
+  return {
+    endpoint: dynamo.endpoint,
+    name: 'DynamoDB Local',
+    described: `DynamoDB Local, pid ${dynamo.process.pid}`,
+    exited: () => exitOf(dynamo.process),
+  };
 }
 
 /** How a child process ended, or undefined while it runs. */

@@ -3,7 +3,7 @@
  * ...) mean the same here as in Lambda; these exist only locally.
  */
 import { z } from 'zod';
-import { readConfig } from '../../functions/core/config';
+import { readConfig, tableConfigSchema } from '../../functions/core/config';
 import { DEFAULT_DATA_DIR } from './runtime-file';
 
 export const localSettingsSchema = z.object({
@@ -23,3 +23,10 @@ export type LocalSettings = z.output<typeof localSettingsSchema>;
 
 export const readLocalSettings = (env: Record<string, string | undefined> = process.env) =>
   readConfig(localSettingsSchema, env);
+
+/**
+ * `DYNAMODB_ENDPOINT`, read as the functions read it. Set, `npm start` uses the DynamoDB there
+ * (one you run, such as DynamoDB Local in Docker) instead of starting its own in `DATA_DIR`.
+ */
+export const readDynamoDbEndpoint = (env: Record<string, string | undefined> = process.env) =>
+  readConfig(tableConfigSchema.pick({ DYNAMODB_ENDPOINT: true }), env).DYNAMODB_ENDPOINT;

@@ -21,6 +21,7 @@ import {
   type RunningRuntime,
   readEvents,
   startLocalRuntime,
+  suiteDynamoDbEnv,
   waitFor,
 } from '../support/local-runtime';
 
@@ -60,6 +61,7 @@ async function baseEnv() {
       ONEENTRY_URL: sim.url,
       ONEENTRY_APP_TOKEN: sim.appToken,
       WEBHOOK_SECRET: SECRET,
+      ...suiteDynamoDbEnv(),
     },
   };
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -10,6 +10,7 @@ import {
   type RunningRuntime,
   readEvents,
   startLocalRuntime,
+  suiteDynamoDbEnv,
   waitFor,
 } from '../support/local-runtime';
 
@@ -29,9 +30,13 @@ describe('npm start with no settings', () => {
       POLL_INTERVAL_SECONDS: '1',
       // The demo's timeline at a fifth of its length: the same story, told faster.
       DEMO_PACE: '0.2',
+      // A DynamoDB that is already running: npm start uses it and starts none of its own.
+      ...suiteDynamoDbEnv(),
     };
     running = await startLocalRuntime(env);
     expect(running.output()).toContain('built-in simulator, demo data');
+    expect(running.output()).toContain(`DynamoDB     ${env.DYNAMODB_ENDPOINT} (DYNAMODB_ENDPOINT)`);
+    expect(existsSync(join(dataDir, 'dynamodb'))).toBe(false);
     expect(running.output()).toMatch(/webhook secret whsec_\S+ \(generated/);
 
     const resolved = () =>

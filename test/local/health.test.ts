@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import { createDocumentClient } from '../../functions/core/dynamo';
 import { freePort } from '../../infra/local/dynamodb-local';
-import { failing, healthHandler, ok, reachableCheck } from '../../infra/local/health';
+import {
+  dynamoDbCheck,
+  failing,
+  healthHandler,
+  ok,
+  reachableCheck,
+} from '../../infra/local/health';
 import { startSimulator } from '../../infra/simulator/simulator';
 
 const answer = async (handler: ReturnType<typeof healthHandler>) => {
@@ -27,6 +34,26 @@ describe('GET /health', () => {
       });
     } finally {
       await sim.close();
+    }
+  });
+
+  it('names the DynamoDB npm start was given when it does not answer', async () => {
+    const endpoint = `http://127.0.0.1:${await freePort()}`;
+    const client = createDocumentClient({ endpoint });
+    try {
+      const check = dynamoDbCheck({
+        client,
+        tableName: 'absent',
+        endpoint,
+        name: 'DynamoDB',
+        exited: () => undefined,
+      });
+      expect(await check()).toEqual({
+        status: 'failing',
+        reason: expect.stringMatching(`^DynamoDB at ${endpoint} does not answer: .*ECONNREFUSED`),
+      });
+    } finally {
+      client.destroy();
     }
   });
 

@@ -23,6 +23,14 @@ describe('npm start preflight', () => {
     },
   );
 
+  it.each(['ftp://127.0.0.1:8000', 'localhost:8000'])(
+    'refuses DYNAMODB_ENDPOINT %s, which is no http(s) URL, naming it',
+    async (endpoint) => {
+      const error = await refusal({ DYNAMODB_ENDPOINT: endpoint });
+      expect(error.message).toContain('DYNAMODB_ENDPOINT: must be an http(s) URL');
+    },
+  );
+
   it('refuses a malformed WEBHOOK_SECRET by position, never echoing it', async () => {
     const good = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
     const error = await refusal({ WEBHOOK_SECRET: `${good}, whsec_!!not-base64!!` });

@@ -17,6 +17,7 @@ import {
   readEvents,
   simulatorEnv,
   startLocalRuntime,
+  suiteDynamoDbEnv,
   waitFor,
 } from '../support/local-runtime';
 import { newSecret } from '../webhook/signing';
@@ -46,6 +47,7 @@ beforeAll(async () => {
     // The most a careless configuration could log: every event, at the most verbose level.
     POWERTOOLS_LOGGER_LOG_EVENT: 'true',
     POWERTOOLS_LOG_LEVEL: 'DEBUG',
+    ...suiteDynamoDbEnv(),
   });
 });
 afterAll(async () => {

@@ -13,6 +13,7 @@ import {
   readEvents,
   simulatorEnv,
   startLocalRuntime,
+  suiteDynamoDbEnv,
   waitFor,
 } from '../support/local-runtime';
 
@@ -32,7 +33,8 @@ afterAll(async () => {
   for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
 });
 
-async function runtimeEnv() {
+/** `dynamoDb: 'suite'` for a test that needs no DynamoDB Local of the runtime's own. */
+async function runtimeEnv({ dynamoDb }: { dynamoDb: 'own' | 'suite' } = { dynamoDb: 'own' }) {
   const dataDir = mkdtempSync(join(tmpdir(), 'psw-e2e-'));
   dataDirs.push(dataDir);
   return {
@@ -43,6 +45,7 @@ async function runtimeEnv() {
       POLL_INTERVAL_SECONDS: '1',
       ...simulatorEnv(sim),
       WEBHOOK_SECRET: SECRET,
+      ...(dynamoDb === 'suite' ? suiteDynamoDbEnv() : {}),
     },
   };
 }
@@ -162,7 +165,7 @@ describe('npm start', () => {
   }, 240_000);
 
   it('takes a webhook for an order already resolved calmly: no error in later cycles, a new session is tracked', async () => {
-    const { dataDir, env } = await runtimeEnv();
+    const { dataDir, env } = await runtimeEnv({ dynamoDb: 'suite' });
     const url = `http://127.0.0.1:${env.PORT}`;
     running = await startLocalRuntime(env);
     const orderId = sim.createOrder();

@@ -3,8 +3,10 @@
  * and port, and reads what it prints.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { inject } from 'vitest';
 import type { Simulator } from '../../infra/simulator/simulator';
 import { newTestDeviceId, seedFor } from './auth';
 
@@ -20,6 +22,15 @@ export function simulatorEnv(sim: Simulator): Record<string, string> {
     ONEENTRY_DEVICE_ID: deviceId,
   };
 }
+
+/**
+ * The settings that point `npm start` at the suite's DynamoDB Local, on a table of its own, so
+ * it starts no DynamoDB Local of its own. Tests of that DynamoDB Local's life leave this out.
+ */
+export const suiteDynamoDbEnv = () => ({
+  DYNAMODB_ENDPOINT: inject('dynamoEndpoint'),
+  TABLE_NAME: `e2e-${randomUUID()}`,
+});
 
 export interface RunningRuntime {
   child: ChildProcess;
