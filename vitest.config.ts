@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { EndToEndFirst } from './test/support/sequencer';
 
 export default defineConfig({
   test: {
@@ -6,8 +7,10 @@ export default defineConfig({
     globalSetup: ['test/support/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 90_000,
-    // Two cores: more workers only queue behind Java and each other.
-    maxWorkers: 2,
+    // Two cores, and a third worker: the end-to-end files wait on timers and child processes
+    // most of their time, which a third file fills (a fourth only queued behind Java).
+    maxWorkers: 3,
+    sequence: { sequencer: EndToEndFirst },
     // A worker keeps the modules it loaded for its next file: no test relies on a fresh module
     // graph (those that read settings at load time reset modules themselves), and loading the
     // AWS SDK and the CDK again for each file cost about a seventh of the suite's CPU.

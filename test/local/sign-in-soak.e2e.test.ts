@@ -1,78 +1,30 @@
 /**
- * `npm start` against a OneEntry that behaves like the real one where sign-in is concerned:
- * access tokens of 3 seconds, refresh tokens bound to the device and spent once. The webhook
- * and the poller both call OneEntry throughout; every transition must be recorded and
- * published, no refresh refused, and a restart must reuse the stored credentials.
+ * The sign-in soak: webhook and poller both call OneEntry while its access tokens expire every
+ * 3 seconds; every transition must be recorded and published, no refresh refused, and a
+ * restart must reuse the stored credentials.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createDocumentClient } from '../../functions/core/dynamo';
 import { CredentialStore } from '../../functions/core/oneentry/credential-store';
 import { fingerprintOf } from '../../functions/core/oneentry/device';
-import { freePort } from '../../infra/local/dynamodb-local';
 import { readRuntimeFile } from '../../infra/local/runtime-file';
 import { sendSignedWebhook } from '../../infra/local/webhook-client';
-import { type Simulator, startSimulator } from '../../infra/simulator/simulator';
 import { newTestDeviceId, seedFor } from '../support/auth';
 import {
-  killGroup,
   type RunningRuntime,
   readEvents,
   startLocalRuntime,
-  suiteDynamoDbEnv,
   waitFor,
 } from '../support/local-runtime';
+import { type OrderAnswer, SECRET, useStrictSignIn } from '../support/strict-sign-in';
 
-const SECRET = `whsec_${Buffer.from('auth-e2e-secret-0123456789abcdef').toString('base64')}`;
-const USER = { login: 'watcher@example.test', password: 'e2e-service-password' };
 /**
  * How long webhook and poller meet expiring tokens: 20 s (six expiries of each access token)
  * in `npm test`, two minutes in `npm run test:soak`. The assertions are the same.
  */
 const RUN_MS = Number(process.env.SIGN_IN_SOAK_SECONDS || 20) * 1000;
 
-let sim: Simulator;
-let running: RunningRuntime | undefined;
-const dataDirs: string[] = [];
-
-beforeAll(async () => {
-  sim = await startSimulator({ accessTokenTtlMs: 3000 });
-  sim.addUser(USER.login, USER.password);
-});
-afterEach(() => killGroup(running));
-afterAll(async () => {
-  await sim.close();
-  for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
-});
-
-async function baseEnv() {
-  const dataDir = mkdtempSync(join(tmpdir(), 'psw-auth-e2e-'));
-  dataDirs.push(dataDir);
-  const port = await freePort();
-  return {
-    dataDir,
-    url: `http://127.0.0.1:${port}`,
-    env: {
-      PORT: String(port),
-      DATA_DIR: dataDir,
-      POLL_INTERVAL_SECONDS: '1',
-      ONEENTRY_URL: sim.url,
-      ONEENTRY_APP_TOKEN: sim.appToken,
-      WEBHOOK_SECRET: SECRET,
-      ...suiteDynamoDbEnv(),
-    },
-  };
-}
-
-const noRefusedRefresh = () =>
-  expect(sim.stats().refreshesRefused).toEqual({
-    unknown: 0,
-    spent: 0,
-    expired: 0,
-    'other-device': 0,
-  });
+const { state, baseEnv, noRefusedRefresh } = useStrictSignIn();
 
 /** The tokens `npm start` holds now, read from its table. */
 async function storedCredentials(dataDir: string) {
@@ -86,15 +38,12 @@ async function storedCredentials(dataDir: string) {
   }
 }
 
-interface OrderAnswer {
-  state: string;
-  history: { status: string; eventId: string }[];
-}
-
 describe('npm start with expiring, device-bound, single-use tokens', () => {
   it(`keeps webhook and poller signed in for ${RUN_MS / 1000} s of expiring tokens and reuses them after a restart`, {
     timeout: RUN_MS + 120_000,
   }, async () => {
+    const { sim } = state;
+    let running: RunningRuntime;
     const { dataDir, url, env: base } = await baseEnv();
     const deviceId = newTestDeviceId();
     const seed = seedFor(sim, deviceId);
@@ -105,7 +54,7 @@ describe('npm start with expiring, device-bound, single-use tokens', () => {
       ONEENTRY_REFRESH_TOKEN: seed.refreshToken,
     };
     sim.resetStats();
-    running = await startLocalRuntime(env);
+    running = state.running = await startLocalRuntime(env);
 
     // An order a second: announced by webhook (immediate check), resolved a few seconds
     // later, so the poller finds the change. Both sides meet expired tokens all along.
@@ -185,7 +134,7 @@ describe('npm start with expiring, device-bound, single-use tokens', () => {
 
     // A restart reuses the rotated tokens: no sign-in, no seed brought back, no refusal.
     sim.resetStats();
-    running = await startLocalRuntime(env);
+    running = state.running = await startLocalRuntime(env);
     const orderId = sim.createOrder();
     const sessionId = sim.createSession(orderId).id;
     expect((await sendSignedWebhook({ url, secret: SECRET, orderId })).status).toBe(202);
@@ -199,44 +148,5 @@ describe('npm start with expiring, device-bound, single-use tokens', () => {
     );
     expect(sim.stats().signIns).toBe(0);
     noRefusedRefresh();
-  });
-
-  it('starts from a login and password alone, signs in once, and keeps that sign-in across a restart', {
-    timeout: 120_000,
-  }, async () => {
-    const { dataDir, url, env: base } = await baseEnv();
-    const env = { ...base, ONEENTRY_LOGIN: USER.login, ONEENTRY_PASSWORD: USER.password };
-    sim.resetStats();
-    running = await startLocalRuntime(env);
-    const resolveOne = async () => {
-      const orderId = sim.createOrder();
-      const sessionId = sim.createSession(orderId).id;
-      expect((await sendSignedWebhook({ url, secret: SECRET, orderId })).status).toBe(202);
-      await new Promise((resolve) => setTimeout(resolve, 3500)); // the token expires meanwhile
-      sim.setStatus(sessionId, 'completed');
-      await waitFor(
-        () =>
-          readEvents(dataDir).some(
-            (event) =>
-              event.detail.orderId === orderId &&
-              event['detail-type'] === 'Payment Session Resolved',
-          ),
-        30_000,
-        running?.output,
-      );
-    };
-    await resolveOne();
-    expect(sim.stats().signIns).toBe(1);
-    expect(sim.stats().refreshes).toBeGreaterThan(0);
-    noRefusedRefresh();
-    expect(running.output()).not.toContain(USER.password);
-
-    running.child.kill('SIGTERM');
-    expect(await running.exited).toBe(0);
-    running = await startLocalRuntime(env);
-    await resolveOne();
-    expect(sim.stats().signIns).toBe(1);
-    noRefusedRefresh();
-    expect(running.output()).not.toContain(USER.password);
   });
 });
