@@ -1,5 +1,5 @@
 import { defineConfig } from 'vitest/config';
-import { EndToEndFirst } from './test/support/sequencer';
+import { LongFilesFirst } from './test/support/sequencer';
 
 export default defineConfig({
   test: {
@@ -10,7 +10,7 @@ export default defineConfig({
     // Two cores, and a third worker: the end-to-end files wait on timers and child processes
     // most of their time, which a third file fills (a fourth only queued behind Java).
     maxWorkers: 3,
-    sequence: { sequencer: EndToEndFirst },
+    sequence: { sequencer: LongFilesFirst },
     // A worker keeps the modules it loaded for its next file: no test relies on a fresh module
     // graph (those that read settings at load time reset modules themselves), and loading the
     // AWS SDK and the CDK again for each file cost about a seventh of the suite's CPU.

@@ -19,10 +19,10 @@ import {
 import { type OrderAnswer, SECRET, useStrictSignIn } from '../support/strict-sign-in';
 
 /**
- * How long webhook and poller meet expiring tokens: 20 s (six expiries of each access token)
+ * How long webhook and poller meet expiring tokens: 12 s (four expiries of each access token)
  * in `npm test`, two minutes in `npm run test:soak`. The assertions are the same.
  */
-const RUN_MS = Number(process.env.SIGN_IN_SOAK_SECONDS || 20) * 1000;
+const RUN_MS = Number(process.env.SIGN_IN_SOAK_SECONDS || 12) * 1000;
 
 const { state, baseEnv, noRefusedRefresh } = useStrictSignIn();
 
