@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { freePort } from '../../infra/local/dynamodb-local';
+import { freePort, QUICK_JVM_OPTIONS } from '../../infra/local/dynamodb-local';
 import {
   isRunning,
   killGroup,
@@ -101,6 +101,15 @@ describe('npm start on a data dir', () => {
     running = await startLocalRuntime(await env());
     for (const file of LEFTOVERS) expect(existsSync(join(dataDir, file)), file).toBe(true);
     const javaPid = Number(readFileSync(join(dataDir, 'dynamodb.pid'), 'utf8'));
+    expect(running.output()).toContain(`(DynamoDB Local, pid ${javaPid}), table`);
+    // It reports nothing to AWS, and starts with the quick JVM options.
+    const environment = readFileSync(`/proc/${javaPid}/environ`, 'utf8').split('\0');
+    expect(environment).toContain('DDB_LOCAL_TELEMETRY=0');
+    const jvmOptions = environment
+      .find((entry) => entry.startsWith('JDK_JAVA_OPTIONS='))
+      ?.slice('JDK_JAVA_OPTIONS='.length)
+      .split(' ');
+    expect(jvmOptions?.slice(0, QUICK_JVM_OPTIONS.length)).toEqual(QUICK_JVM_OPTIONS);
     process.kill(-running.child.pid!, 'SIGTERM');
     process.kill(running.child.pid!, 'SIGINT'); // a second signal joins the stop under way
     expect(await running.exited).toBe(0);

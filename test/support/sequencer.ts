@@ -1,31 +1,37 @@
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 /**
- * Besides the end-to-end files, the files that take longest (5 to 20 s each on two cores),
- * longest first: a token renewed 200 times across 8 clients, a rate cap and a Retry-After
- * waited out, some 25 CDK stacks built, a 16-minute poll simulation and a 4-day audit seed.
+ * The files that take longest, longest first, with their time in a full run on two cores.
+ * The end-to-end files spend most of it waiting on child processes and timers; the others
+ * renew a token 200 times across 8 clients, wait out a rate cap and a Retry-After, build some
+ * 25 CDK stacks, simulate 16 minutes of polling, or seed 4 days of audit data.
  */
 const LONG_FILES = [
-  'test/oneentry/shared-auth.test.ts',
-  'test/oneentry/budget.test.ts',
-  'test/infra/construct.test.ts',
-  'test/core/due-ranges.test.ts',
-  'test/history/audit.test.ts',
+  'test/local/runtime.e2e.test.ts', // 30 s
+  'test/oneentry/shared-auth.test.ts', // 20 s
+  'test/local/sign-in-soak.e2e.test.ts', // 20 s
+  'test/local/lifecycle.e2e.test.ts', // 19 s
+  'test/oneentry/budget.test.ts', // 14 s
+  'test/local/demo.e2e.test.ts', // 13 s
+  'test/local/sign-in.e2e.test.ts', // 11 s
+  'test/infra/construct.test.ts', // 11 s
+  'test/core/due-ranges.test.ts', // 9 s
+  'test/history/audit.test.ts', // 8 s
 ];
 
 /**
- * Starts the long files first: the end-to-end files, which spend most of their time waiting
- * on child processes and timers, and {@link LONG_FILES}. Begun early, they overlap the short
- * files instead of forming the run's tail. Vitest orders by its timing cache (slowest first)
- * when it has one, else largest first; a clean clone has none, and size is a poor guess here.
+ * Starts the long files first: begun early, they overlap the many short files instead of
+ * forming the run's tail. Vitest orders by its timing cache (slowest first) when it has one,
+ * else largest first; a clean clone has none, and size is a poor guess of time here. An
+ * end-to-end file missing from the list still goes before the short files.
  */
 export class LongFilesFirst extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
     const sorted = await super.sort(files);
     const rank = (file: TestSpecification) => {
-      if (file.moduleId.endsWith('.e2e.test.ts')) return -1;
       const index = LONG_FILES.findIndex((name) => file.moduleId.endsWith(name));
-      return index === -1 ? LONG_FILES.length : index;
+      if (index !== -1) return index;
+      return file.moduleId.endsWith('.e2e.test.ts') ? LONG_FILES.length : LONG_FILES.length + 1;
     };
     // A stable sort: Vitest's order holds among files of one rank.
     return sorted.toSorted((a, b) => rank(a) - rank(b));
