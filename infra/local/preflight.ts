@@ -2,6 +2,7 @@
  * Checks made before anything starts, each failing with one line that says what to do.
  */
 import { createServer } from 'node:net';
+import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import {
   eventConfigSchema,
   oneEntryConfigSchema,
@@ -14,6 +15,9 @@ import { InvalidWebhookSecretError } from '../../functions/core/webhook/errors';
 import { SignatureVerifier } from '../../functions/core/webhook/verify';
 import { assertJava } from './dynamodb-local';
 import { type LocalSettings, readDynamoDbEndpoint, readLocalSettings } from './settings';
+
+/** How long a DynamoDB at `DYNAMODB_ENDPOINT` has to answer before start-up gives up. */
+const DYNAMODB_ANSWER_TIMEOUT_MS = 5_000;
 
 /** A start-up problem a person can fix; `main` prints its message alone and exits 1. */
 export class StartupError extends Error {
@@ -34,6 +38,37 @@ export async function assertPortFree(port: number): Promise<void> {
     });
     server.listen(port, '127.0.0.1', () => server.close(() => resolve()));
   });
+}
+
+/** A DynamoDB given by `DYNAMODB_ENDPOINT` must answer before anything is built on it. */
+async function assertDynamoDbAnswers(endpoint: string): Promise<void> {
+  const client = new DynamoDBClient({
+    endpoint,
+    region: 'local',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    maxAttempts: 1,
+  });
+  const deadline = AbortSignal.timeout(DYNAMODB_ANSWER_TIMEOUT_MS);
+  try {
+    await client.send(new ListTablesCommand({ Limit: 1 }), { abortSignal: deadline });
+  } catch (error) {
+    const failure = error as {
+      code?: string;
+      name: string;
+      $metadata?: { httpStatusCode?: number };
+    };
+    const status = failure.$metadata?.httpStatusCode;
+    const cause = deadline.aborted
+      ? `no answer in ${DYNAMODB_ANSWER_TIMEOUT_MS / 1000} s`
+      : status
+        ? `HTTP ${status}`
+        : (failure.code ?? failure.name);
+    throw new StartupError(
+      `DYNAMODB_ENDPOINT ${endpoint} does not answer as DynamoDB (${cause}): start it, or unset DYNAMODB_ENDPOINT to let npm start run DynamoDB Local`,
+    );
+  } finally {
+    client.destroy();
+  }
 }
 
 /** A malformed `WEBHOOK_SECRET` stops start-up here, not the first delivery signed with it. */
@@ -62,7 +97,9 @@ export async function preflight(env: Record<string, string | undefined>): Promis
     await loadOneEntryCredentials(env);
   }
   // Java runs DynamoDB Local, which is not needed when DynamoDB is somewhere else.
-  if (!readDynamoDbEndpoint(env)) assertJava();
+  const dynamoDbEndpoint = readDynamoDbEndpoint(env);
+  if (dynamoDbEndpoint) await assertDynamoDbAnswers(dynamoDbEndpoint);
+  else assertJava();
   await assertPortFree(settings.PORT);
   return settings;
 }

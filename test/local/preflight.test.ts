@@ -1,8 +1,9 @@
 /** Settings npm start refuses before it starts anything (in process; startup-errors spawns it). */
+import { createServer } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../functions/core/errors';
 import { freePort } from '../../infra/local/dynamodb-local';
-import { preflight } from '../../infra/local/preflight';
+import { preflight, StartupError } from '../../infra/local/preflight';
 
 async function refusal(env: Record<string, string>): Promise<ConfigError> {
   const error = await preflight({ PORT: String(await freePort()), ...env }).then(
@@ -30,6 +31,33 @@ describe('npm start preflight', () => {
       expect(error.message).toContain('DYNAMODB_ENDPOINT: must be an http(s) URL');
     },
   );
+
+  it('refuses a DYNAMODB_ENDPOINT where nothing listens, or something that is not DynamoDB, in one line', async () => {
+    const nothing = `http://127.0.0.1:${await freePort()}`;
+    const notDynamoDb = createServer((_request, response) => response.writeHead(404).end());
+    await new Promise<void>((resolve) => notDynamoDb.listen(0, '127.0.0.1', resolve));
+    const { port } = notDynamoDb.address() as { port: number };
+    try {
+      for (const [endpoint, cause] of [
+        [nothing, 'ECONNREFUSED'],
+        [`http://127.0.0.1:${port}`, 'HTTP 404'],
+      ] as const) {
+        const error = await preflight({
+          PORT: String(await freePort()),
+          DYNAMODB_ENDPOINT: endpoint,
+        }).then(
+          () => undefined,
+          (thrown: unknown) => thrown,
+        );
+        expect(error).toBeInstanceOf(StartupError);
+        expect((error as Error).message).toBe(
+          `DYNAMODB_ENDPOINT ${endpoint} does not answer as DynamoDB (${cause}): start it, or unset DYNAMODB_ENDPOINT to let npm start run DynamoDB Local`,
+        );
+      }
+    } finally {
+      notDynamoDb.close();
+    }
+  });
 
   it('refuses a malformed WEBHOOK_SECRET by position, never echoing it', async () => {
     const good = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
