@@ -15,6 +15,7 @@ import {
   type GetRecordsCommandOutput,
   GetShardIteratorCommand,
   type _Record as StreamsRecord,
+  TrimmedDataAccessException,
 } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { streamBatchFailure } from '../../functions/core/events/dead-letters';
@@ -46,6 +47,16 @@ export interface StreamTailerOptions {
   /** Records per invocation, as the event source's batch size. Default 100. */
   batchSize?: number;
   onError?: (error: unknown) => void;
+}
+
+/** The stream no longer holds the records after the checkpoint: some were never published. */
+export class StreamTrimmedError extends Error {
+  override readonly name = 'StreamTrimmedError';
+  constructor(shardId: string) {
+    super(
+      `stream shard ${shardId} no longer holds the records after its checkpoint; going on from the oldest one left. The history is in the table: npm run republish -- --from <when> sends what was missed`,
+    );
+  }
 }
 
 /** The stack's event source filter, from the same rule: new history items only. */
@@ -113,6 +124,7 @@ export class StreamTailer {
       if (!shardId) continue;
       let iterator =
         this.iterators.get(shardId) ?? (await this.openIterator(streamArn, shardId, checkpoint));
+      let reopened = 0;
       while (iterator && !this.stopped) {
         let page: GetRecordsCommandOutput;
         try {
@@ -123,8 +135,23 @@ export class StreamTailer {
             }),
           );
         } catch (error) {
-          if (!(error instanceof ExpiredIteratorException)) throw error;
-          iterator = await this.openIterator(streamArn, shardId, checkpoint);
+          const trimmed = error instanceof TrimmedDataAccessException;
+          if (!(trimmed || error instanceof ExpiredIteratorException) || reopened === 2) {
+            this.iterators.delete(shardId);
+            throw error;
+          }
+          reopened++;
+          // Expired, or called trimmed by DynamoDB Local once the first write reaches an empty
+          // shard (aws/aws-sdk-java#2923): open it again from the checkpoint. Trimmed again,
+          // the checkpoint itself is past the stream's retention: go on from the oldest record
+          // left and say so, since what lay between was never published.
+          const pastRetention = trimmed && reopened === 2;
+          if (pastRetention) this.options.onError?.(new StreamTrimmedError(shardId));
+          iterator = await this.openIterator(
+            streamArn,
+            shardId,
+            pastRetention ? { streamArn, shards: {} } : checkpoint,
+          );
           continue;
         }
         const records = page.Records ?? [];

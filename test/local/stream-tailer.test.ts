@@ -1,11 +1,16 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseDeadLetter } from '../../functions/core/events/dead-letters';
 import type { StreamRecord } from '../../functions/core/events/stream-record';
 import { SessionStore } from '../../functions/core/store';
-import { type PublishStreamBatch, StreamTailer } from '../../infra/local/stream-tailer';
+import {
+  type PublishStreamBatch,
+  StreamTailer,
+  StreamTrimmedError,
+} from '../../infra/local/stream-tailer';
 import { createTestTable, type TestTable } from '../support/dynamo';
 import { driveOrder } from '../support/payment-sessions';
 
@@ -25,10 +30,16 @@ async function freshTable(name: string) {
 
 const eventIdsOf = (records: StreamRecord[]) => records.map((record) => record.newImage?.eventId);
 
-function tailer(table: TestTable, name: string, publish: PublishStreamBatch) {
+function tailer(
+  table: TestTable,
+  name: string,
+  publish: PublishStreamBatch,
+  more: { endpoint?: string; onError?: (error: unknown) => void } = {},
+) {
   return new StreamTailer(
     {
-      endpoint: table.endpoint,
+      endpoint: more.endpoint ?? table.endpoint,
+      onError: more.onError,
       tableName: table.tableName,
       checkpointFile: join(dir, `${name}.checkpoint.json`),
       deadLetterFile: join(dir, `${name}.dead-letter.jsonl`),
@@ -52,7 +63,85 @@ async function drainUntil(subject: StreamTailer, done: () => boolean): Promise<v
   for (let round = 0; round < 3; round++) await subject.pollOnce();
 }
 
+/**
+ * DynamoDB Local over loopback, except that the next `trims` GetRecords calls are answered as
+ * DynamoDB Local sometimes answers after the first write to an empty shard: trimmed.
+ */
+async function trimmingProxy(endpoint: string) {
+  const state = { trims: 0 };
+  const server: Server = createServer(async (request, response) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of request) chunks.push(chunk as Buffer);
+    if (
+      request.headers['x-amz-target'] === 'DynamoDBStreams_20120810.GetRecords' &&
+      state.trims > 0
+    ) {
+      state.trims--;
+      response.writeHead(400, { 'content-type': 'application/x-amz-json-1.0' });
+      response.end(
+        JSON.stringify({
+          __type: 'com.amazonaws.dynamodb.v20120810#TrimmedDataAccessException',
+          message: 'The operation attempted to read past the oldest stream record in a shard.',
+        }),
+      );
+      return;
+    }
+    const headers = Object.fromEntries(
+      Object.entries(request.headers).filter(([name]) => !['host', 'connection'].includes(name)),
+    ) as Record<string, string>;
+    const upstream = await fetch(`${endpoint}${request.url}`, {
+      method: request.method,
+      headers,
+      body: Buffer.concat(chunks),
+    });
+    response.writeHead(upstream.status, {
+      'content-type': upstream.headers.get('content-type') ?? 'application/x-amz-json-1.0',
+    });
+    response.end(Buffer.from(await upstream.arrayBuffer()));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return { url: `http://127.0.0.1:${port}`, state, close: () => server.close() };
+}
+
 describe('the local stream tailer', () => {
+  it('opens a shard again from its checkpoint when its iterator is called trimmed, and delivers each record once', async () => {
+    const { table, store } = await freshTable('tailer-trimmed');
+    const proxy = await trimmingProxy(table.endpoint);
+    const seen: unknown[] = [];
+    const errors: unknown[] = [];
+    const subject = tailer(
+      table,
+      'trimmed',
+      async (records) => {
+        seen.push(...eventIdsOf(records));
+        return { batchItemFailures: [] };
+      },
+      { endpoint: proxy.url, onError: (error) => errors.push(error) },
+    );
+    try {
+      await driveOrder(store, 701, [[[7, 'waiting']]]);
+      await drainUntil(subject, () => seen.length >= 1);
+
+      proxy.state.trims = 1; // the iterator it keeps for the shard is refused once
+      await driveOrder(store, 702, [[[8, 'waiting']]]);
+      await drainUntil(subject, () => seen.length >= 2);
+      expect(seen).toEqual(['pss-701-7-1', 'pss-702-8-1']);
+      expect(errors).toEqual([]);
+
+      // Refused again from the checkpoint: past retention, it says so and goes on from the
+      // oldest record left (at least once: the older record comes again).
+      proxy.state.trims = 2;
+      await driveOrder(store, 703, [[[9, 'waiting']]]);
+      await drainUntil(subject, () => seen.includes('pss-703-9-1'));
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toBeInstanceOf(StreamTrimmedError);
+      expect(new Set(seen)).toEqual(new Set(['pss-701-7-1', 'pss-702-8-1', 'pss-703-9-1']));
+    } finally {
+      proxy.close();
+    }
+  });
+
   it('hands over history inserts only, as plain records, and a new tailer on the same checkpoint resumes after them', async () => {
     const { table, store } = await freshTable('tailer-resume');
     await driveOrder(store, 501, [[[1, 'waiting']], [[1, 'completed']]]);
