@@ -109,33 +109,38 @@ export async function startDynamoDbLocal(
       clearTimeout(timer);
     }
   };
-  const probe = new DynamoDBClient({
+  const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
+  for (;;) {
+    if (child.exitCode !== null) {
+      throw new Error(`DynamoDB Local exited with code ${child.exitCode}: ${output.trim()}`);
+    }
+    try {
+      await probeDynamoDb(endpoint);
+      break;
+    } catch (error) {
+      if (Date.now() > deadline) {
+        await stop();
+        throw new Error(`DynamoDB Local did not answer on ${endpoint}: ${String(error)}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+  return { endpoint, port, process: child, stop };
+}
+
+/** One ListTables call to the DynamoDB at `endpoint`, not retried: resolves if it answers. */
+export async function probeDynamoDb(endpoint: string, signal?: AbortSignal): Promise<void> {
+  const client = new DynamoDBClient({
     endpoint,
     region: 'local',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     maxAttempts: 1,
   });
-  const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
   try {
-    for (;;) {
-      if (child.exitCode !== null) {
-        throw new Error(`DynamoDB Local exited with code ${child.exitCode}: ${output.trim()}`);
-      }
-      try {
-        await probe.send(new ListTablesCommand({ Limit: 1 }));
-        break;
-      } catch (error) {
-        if (Date.now() > deadline) {
-          await stop();
-          throw new Error(`DynamoDB Local did not answer on ${endpoint}: ${String(error)}`);
-        }
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-    }
+    await client.send(new ListTablesCommand({ Limit: 1 }), { abortSignal: signal });
   } finally {
-    probe.destroy();
+    client.destroy();
   }
-  return { endpoint, port, process: child, stop };
 }
 
 /** Runs `start` with `variables` set in this process's environment, then puts them back. */

@@ -2,7 +2,6 @@
  * Checks made before anything starts, each failing with one line that says what to do.
  */
 import { createServer } from 'node:net';
-import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import {
   eventConfigSchema,
   oneEntryConfigSchema,
@@ -13,7 +12,7 @@ import { loadOneEntryCredentials, loadWebhookSecrets } from '../../functions/cor
 import { ConfigError } from '../../functions/core/errors';
 import { InvalidWebhookSecretError } from '../../functions/core/webhook/errors';
 import { SignatureVerifier } from '../../functions/core/webhook/verify';
-import { assertJava } from './dynamodb-local';
+import { assertJava, probeDynamoDb } from './dynamodb-local';
 import { type LocalSettings, readDynamoDbEndpoint, readLocalSettings } from './settings';
 
 /** How long a DynamoDB at `DYNAMODB_ENDPOINT` has to answer before start-up gives up. */
@@ -42,15 +41,9 @@ export async function assertPortFree(port: number): Promise<void> {
 
 /** A DynamoDB given by `DYNAMODB_ENDPOINT` must answer before anything is built on it. */
 async function assertDynamoDbAnswers(endpoint: string): Promise<void> {
-  const client = new DynamoDBClient({
-    endpoint,
-    region: 'local',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    maxAttempts: 1,
-  });
   const deadline = AbortSignal.timeout(DYNAMODB_ANSWER_TIMEOUT_MS);
   try {
-    await client.send(new ListTablesCommand({ Limit: 1 }), { abortSignal: deadline });
+    await probeDynamoDb(endpoint, deadline);
   } catch (error) {
     const failure = error as {
       code?: string;
@@ -66,8 +59,6 @@ async function assertDynamoDbAnswers(endpoint: string): Promise<void> {
     throw new StartupError(
       `DYNAMODB_ENDPOINT ${endpoint} does not answer as DynamoDB (${cause}): start it, or unset DYNAMODB_ENDPOINT to let npm start run DynamoDB Local`,
     );
-  } finally {
-    client.destroy();
   }
 }
 
