@@ -10,12 +10,7 @@ import { fingerprintOf } from '../../functions/core/oneentry/device';
 import { readRuntimeFile } from '../../infra/local/runtime-file';
 import { sendSignedWebhook } from '../../infra/local/webhook-client';
 import { newTestDeviceId, seedFor } from '../support/auth';
-import {
-  type RunningRuntime,
-  readEvents,
-  startLocalRuntime,
-  waitFor,
-} from '../support/local-runtime';
+import { readEvents, waitFor } from '../support/local-runtime';
 import { type OrderAnswer, SECRET, useStrictSignIn } from '../support/strict-sign-in';
 
 /**
@@ -24,7 +19,7 @@ import { type OrderAnswer, SECRET, useStrictSignIn } from '../support/strict-sig
  */
 const RUN_MS = Number(process.env.SIGN_IN_SOAK_SECONDS || 12) * 1000;
 
-const { state, baseEnv, noRefusedRefresh } = useStrictSignIn();
+const { sim: simulator, start, baseEnv, noRefusedRefresh } = useStrictSignIn();
 
 /** The tokens `npm start` holds now, read from its table. */
 async function storedCredentials(dataDir: string) {
@@ -42,8 +37,7 @@ describe('npm start with expiring, device-bound, single-use tokens', () => {
   it(`keeps webhook and poller signed in for ${RUN_MS / 1000} s of expiring tokens and reuses them after a restart`, {
     timeout: RUN_MS + 120_000,
   }, async () => {
-    const { sim } = state;
-    let running: RunningRuntime;
+    const sim = simulator();
     const { dataDir, url, env: base } = await baseEnv();
     const deviceId = newTestDeviceId();
     const seed = seedFor(sim, deviceId);
@@ -54,7 +48,7 @@ describe('npm start with expiring, device-bound, single-use tokens', () => {
       ONEENTRY_REFRESH_TOKEN: seed.refreshToken,
     };
     sim.resetStats();
-    running = state.running = await startLocalRuntime(env);
+    let running = await start(env);
 
     // An order a second: announced by webhook (immediate check), resolved a few seconds
     // later, so the poller finds the change. Both sides meet expired tokens all along.
@@ -134,7 +128,7 @@ describe('npm start with expiring, device-bound, single-use tokens', () => {
 
     // A restart reuses the rotated tokens: no sign-in, no seed brought back, no refusal.
     sim.resetStats();
-    running = state.running = await startLocalRuntime(env);
+    running = await start(env);
     const orderId = sim.createOrder();
     const sessionId = sim.createSession(orderId).id;
     expect((await sendSignedWebhook({ url, secret: SECRET, orderId })).status).toBe(202);

@@ -1,26 +1,20 @@
 /** `npm start` given only a login and password, against 3-second, device-bound tokens. */
 import { describe, expect, it } from 'vitest';
 import { sendSignedWebhook } from '../../infra/local/webhook-client';
-import {
-  type RunningRuntime,
-  readEvents,
-  startLocalRuntime,
-  waitFor,
-} from '../support/local-runtime';
+import { readEvents, waitFor } from '../support/local-runtime';
 import { SECRET, USER, useStrictSignIn } from '../support/strict-sign-in';
 
-const { state, baseEnv, noRefusedRefresh } = useStrictSignIn();
+const { sim: simulator, start, baseEnv, noRefusedRefresh } = useStrictSignIn();
 
 describe('npm start with a service user', () => {
   it('starts from a login and password alone, signs in once, and keeps that sign-in across a restart', {
     timeout: 120_000,
   }, async () => {
-    const { sim } = state;
-    let running: RunningRuntime;
+    const sim = simulator();
     const { dataDir, url, env: base } = await baseEnv();
     const env = { ...base, ONEENTRY_LOGIN: USER.login, ONEENTRY_PASSWORD: USER.password };
     sim.resetStats();
-    running = state.running = await startLocalRuntime(env);
+    let running = await start(env);
     const resolveOne = async () => {
       const orderId = sim.createOrder();
       const sessionId = sim.createSession(orderId).id;
@@ -35,7 +29,7 @@ describe('npm start with a service user', () => {
               event['detail-type'] === 'Payment Session Resolved',
           ),
         30_000,
-        running?.output,
+        running.output,
       );
     };
     await resolveOne();
@@ -46,7 +40,7 @@ describe('npm start with a service user', () => {
 
     running.child.kill('SIGTERM');
     expect(await running.exited).toBe(0);
-    running = state.running = await startLocalRuntime(env);
+    running = await start(env);
     await resolveOne();
     expect(sim.stats().signIns).toBe(1);
     noRefusedRefresh();

@@ -9,7 +9,12 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { freePort } from '../../infra/local/dynamodb-local';
 import { type Simulator, startSimulator } from '../../infra/simulator/simulator';
-import { killGroup, type RunningRuntime, suiteDynamoDbEnv } from './local-runtime';
+import {
+  killGroup,
+  type RunningRuntime,
+  startLocalRuntime,
+  suiteDynamoDbEnv,
+} from './local-runtime';
 
 export const SECRET = `whsec_${Buffer.from('auth-e2e-secret-0123456789abcdef').toString('base64')}`;
 export const USER = { login: 'watcher@example.test', password: 'e2e-service-password' };
@@ -20,22 +25,29 @@ export interface OrderAnswer {
 }
 
 /**
- * A simulator with 3-second access tokens and the service user, a fresh data dir and port per
- * `baseEnv()`, and whatever `npm start` the file ran (`state.running`) killed after each test.
+ * A simulator with 3-second access tokens and the service user (read it through `sim()` inside
+ * tests), a fresh data dir and port per `baseEnv()`, and `start` for `npm start`: the last one
+ * it started is killed after each test, whatever state it is in.
  */
 export function useStrictSignIn() {
-  const state: { sim: Simulator; running: RunningRuntime | undefined } = {
-    sim: undefined as unknown as Simulator,
-    running: undefined,
+  let simulator: Simulator | undefined;
+  let running: RunningRuntime | undefined;
+  const sim = () => {
+    if (!simulator) throw new Error('the simulator is only there inside a test');
+    return simulator;
+  };
+  const start = async (env: Record<string, string>) => {
+    running = await startLocalRuntime(env);
+    return running;
   };
   const dataDirs: string[] = [];
   beforeAll(async () => {
-    state.sim = await startSimulator({ accessTokenTtlMs: 3000 });
-    state.sim.addUser(USER.login, USER.password);
+    simulator = await startSimulator({ accessTokenTtlMs: 3000 });
+    simulator.addUser(USER.login, USER.password);
   });
-  afterEach(() => killGroup(state.running));
+  afterEach(() => killGroup(running));
   afterAll(async () => {
-    await state.sim.close();
+    await simulator?.close();
     for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -50,8 +62,8 @@ export function useStrictSignIn() {
         PORT: String(port),
         DATA_DIR: dataDir,
         POLL_INTERVAL_SECONDS: '1',
-        ONEENTRY_URL: state.sim.url,
-        ONEENTRY_APP_TOKEN: state.sim.appToken,
+        ONEENTRY_URL: sim().url,
+        ONEENTRY_APP_TOKEN: sim().appToken,
         WEBHOOK_SECRET: SECRET,
         ...suiteDynamoDbEnv(),
       },
@@ -59,12 +71,12 @@ export function useStrictSignIn() {
   }
 
   const noRefusedRefresh = () =>
-    expect(state.sim.stats().refreshesRefused).toEqual({
+    expect(sim().stats().refreshesRefused).toEqual({
       unknown: 0,
       spent: 0,
       expired: 0,
       'other-device': 0,
     });
 
-  return { state, baseEnv, noRefusedRefresh };
+  return { sim, start, baseEnv, noRefusedRefresh };
 }
