@@ -27,7 +27,8 @@ import {
 import { EVENT_RECORD } from '../../functions/core/events/stream-record';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../../functions/core/observability';
 import { ENTITY_ATTRIBUTE } from '../../functions/core/table';
-import { FUNCTION_TIMEOUTS, PUBLISHER_RETRY_ATTEMPTS } from './function-defaults';
+import { PUBLISHER_RETRY_ATTEMPTS } from './function-defaults';
+import { functionTimeout } from './function-timeout';
 import { HttpsSubscriber, type HttpsSubscriberOptions, toRulePattern } from './https-subscriber';
 import { WatchMonitoring } from './monitoring';
 import {
@@ -186,7 +187,7 @@ export class PaymentSessionWatch extends Construct {
       handler: 'poller',
       description: 'Runs one OneEntry payment-session poll cycle',
       // A cycle stops starting checks when its time runs low, so this bounds one cycle.
-      timeout: props.pollerTimeout ?? FUNCTION_TIMEOUTS.poller,
+      timeout: props.pollerTimeout ?? functionTimeout('poller'),
       // 16 concurrent HTTPS checks plus JSON; memory also buys CPU.
       memorySize: props.pollerMemorySize ?? 512,
       ...functionDefaults,
@@ -206,7 +207,7 @@ export class PaymentSessionWatch extends Construct {
     const webhook = new WatchFunction(this, 'Webhook', {
       handler: 'webhook',
       description: 'Receives signed OneEntry payment-session webhooks from the shop backend',
-      timeout: FUNCTION_TIMEOUTS.webhook,
+      timeout: functionTimeout('webhook'),
       ...functionDefaults,
       environment: {
         ...common,
@@ -218,7 +219,7 @@ export class PaymentSessionWatch extends Construct {
     const history = new WatchFunction(this, 'History', {
       handler: 'history',
       description: "Serves an order's payment-session history",
-      timeout: FUNCTION_TIMEOUTS.history,
+      timeout: functionTimeout('history'),
       ...functionDefaults,
       environment: common,
     }).function;
@@ -227,7 +228,7 @@ export class PaymentSessionWatch extends Construct {
     const untrack = new WatchFunction(this, 'Untrack', {
       handler: 'untrack',
       description: 'Stops tracking an order by hand (DELETE /orders/{orderId})',
-      timeout: FUNCTION_TIMEOUTS.untrack,
+      timeout: functionTimeout('untrack'),
       ...functionDefaults,
       environment: common,
     }).function;
@@ -235,7 +236,7 @@ export class PaymentSessionWatch extends Construct {
     const publisherFunction = new WatchFunction(this, 'Publisher', {
       handler: 'publisher',
       description: 'Publishes recorded payment-session transitions to EventBridge',
-      timeout: FUNCTION_TIMEOUTS.publisher,
+      timeout: functionTimeout('publisher'),
       ...functionDefaults,
       environment: {
         ...common,
@@ -254,7 +255,7 @@ export class PaymentSessionWatch extends Construct {
             handler: 'discovery',
             description: "Sweeps OneEntry's payment-session list for orders no webhook announced",
             // A sweep stops reading when its time runs low; the next resumes from its checkpoint.
-            timeout: FUNCTION_TIMEOUTS.discovery,
+            timeout: functionTimeout('discovery'),
             ...functionDefaults,
             retryAttempts: 0,
             environment: {

@@ -14,7 +14,7 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { MAX_ONEENTRY_RPS } from '../../functions/core/config';
 import { MAX_POLL_SHARDS } from '../../functions/core/due-layout';
-import { FUNCTION_TIMEOUTS } from './function-defaults';
+import { functionTimeout } from './function-timeout';
 
 /** Powertools log levels. */
 export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
@@ -356,7 +356,7 @@ export function validateProps(props: PaymentSessionWatchProps): void {
       `circuitFailureRatio must be above 0 and at most 1, got ${failureRatio}`,
     );
   }
-  const pollerTimeout = (props.pollerTimeout ?? FUNCTION_TIMEOUTS.poller).toSeconds();
+  const pollerTimeout = (props.pollerTimeout ?? functionTimeout('poller')).toSeconds();
   const margin = (props.pollTimeMargin ?? Duration.seconds(10)).toSeconds();
   if (pollerTimeout > 900 || margin >= pollerTimeout) {
     throw new InvalidWatchPropsError(

@@ -17,7 +17,11 @@ import { silentLogger } from '../../functions/core/oneentry/http';
 import { ROUTES, routeKey } from '../../functions/core/routes';
 import { SessionStore } from '../../functions/core/store';
 import { combineCycleSummaries, pollerLeaseName } from '../../functions/core/tracker';
-import { FUNCTION_TIMEOUTS, PUBLISHER_RETRY_ATTEMPTS } from '../cdk/function-defaults';
+import {
+  FUNCTION_TIMEOUT_SECONDS,
+  type FunctionName,
+  PUBLISHER_RETRY_ATTEMPTS,
+} from '../cdk/function-defaults';
 import { describeEvent, describeWebhook, errorLines, PollReporter } from './console-lines';
 import { lockDataDir } from './data-dir-lock';
 import { killStaleDynamoDb, startDynamoDbLocal } from './dynamodb-local';
@@ -41,8 +45,7 @@ import {
 
 export const LOCAL_TABLE_NAME = 'payment-session-watch';
 /** Each local invocation gets the deployed function's timeout. */
-const timeoutOf = (name: keyof typeof FUNCTION_TIMEOUTS) =>
-  FUNCTION_TIMEOUTS[name].toMilliseconds();
+const timeoutOf = (name: FunctionName) => FUNCTION_TIMEOUT_SECONDS[name] * 1000;
 
 export interface RuntimeOptions {
   settings: LocalSettings;

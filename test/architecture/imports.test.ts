@@ -1,9 +1,10 @@
 /**
  * The layout's two rules, read from the import graph: the Lambda code never reaches into
  * `infra/` (the CDK app, the local runtime, the simulator), and the domain in `functions/core/`
- * knows nothing of Lambda's event shapes, so every runner calls it with plain values.
+ * knows nothing of Lambda's event shapes, so every runner calls it with plain values. And
+ * `npm start` loads no CDK: it costs each start about 0.4 s of CPU and the runtime needs none.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
@@ -20,6 +21,40 @@ function importsOf(file: string): string[] {
   const text = readFileSync(join(ROOT, file), 'utf8');
   const specifiers = text.matchAll(/(?:from|import)\s*\(?\s*['"]([^'"]+)['"]/g);
   return [...specifiers].map((match) => match[1] as string);
+}
+
+/** The modules a file needs at run time: `import type` statements are erased. */
+function runtimeImportsOf(file: string): string[] {
+  const text = readFileSync(join(ROOT, file), 'utf8').replace(
+    /^import type [^;]*?from\s*['"][^'"]+['"];/gm,
+    '',
+  );
+  return [...text.matchAll(/(?:from|import)\s*\(?\s*['"]([^'"]+)['"]/g)].map(
+    (match) => match[1] as string,
+  );
+}
+
+/** The packages `entry` loads, directly or through our own modules. */
+function packagesReachedFrom(entry: string): Set<string> {
+  const packages = new Set<string>();
+  const seen = new Set<string>();
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    for (const specifier of runtimeImportsOf(file)) {
+      if (!specifier.startsWith('.')) {
+        packages.add(specifier);
+        continue;
+      }
+      const path = target(file, specifier);
+      const module = [`${path}.ts`, join(path, 'index.ts'), path].find(
+        (candidate) => candidate.endsWith('.ts') && existsSync(join(ROOT, candidate)),
+      );
+      if (module) visit(module);
+    }
+  };
+  visit(entry);
+  return packages;
 }
 
 /** A relative import as a path from the repository root; a package import as it is. */
@@ -47,6 +82,16 @@ describe('the import graph', () => {
         .map(() => file),
     );
     expect(offending).toEqual([]);
+  });
+
+  it('has npm start load no CDK, not even through a constant it shares with the stack', () => {
+    const packages = [...packagesReachedFrom('infra/local/main.ts')];
+    const cdk = packages.filter(
+      (name) => name === 'constructs' || name === 'aws-cdk-lib' || name.startsWith('aws-cdk-lib/'),
+    );
+    expect(cdk).toEqual([]);
+    // The walk reaches the runtime's own packages, so an empty list above means something.
+    expect(packages).toEqual(expect.arrayContaining(['@aws-sdk/client-dynamodb', 'zod']));
   });
 
   it('reads the imports it judges (the rules would pass vacuously otherwise)', () => {

@@ -77,7 +77,18 @@ describe('npm start on a data dir', () => {
     );
 
     // `npm run republish` also finds it, and publishes to its event sink with the original id.
-    const before = readEvents(dataDir).filter((event) => event.detail.orderId === 1001);
+    // First every entry of the order's history is published: the stream tailer sends the
+    // webhook's entry a moment after the console shows the webhook.
+    const order = (await (await fetch(`${url}/orders/1001`)).json()) as {
+      history: { eventId: string }[];
+    };
+    const eventsOf1001 = () => readEvents(dataDir).filter((event) => event.detail.orderId === 1001);
+    await waitFor(
+      () => eventsOf1001().length >= order.history.length,
+      10_000,
+      () => running?.output() ?? '',
+    );
+    const before = eventsOf1001();
     expect(before.length).toBeGreaterThan(0);
     const republished = spawnSync(
       join(ROOT, 'node_modules', '.bin', 'tsx'),
@@ -86,8 +97,7 @@ describe('npm start on a data dir', () => {
     );
     expect(republished.status, republished.stderr).toBe(0);
     await waitFor(
-      () =>
-        readEvents(dataDir).filter((event) => event.detail.orderId === 1001).length > before.length,
+      () => eventsOf1001().length > before.length,
       10_000,
       () => running?.output() ?? '',
     );
