@@ -28,7 +28,7 @@ import {
   orderKey,
 } from '../table';
 import { type CursorState, decodeCursor, encodeCursor } from './cursor';
-import { type IndexWalk, type WalkPage, walkIndex } from './index-walk';
+import { type IndexWalk, MAX_QUERIES_PER_PAGE, type WalkPage, walkIndex } from './index-walk';
 import { entryFilter, toEntry } from './reader';
 import { type OrderView, type TransitionView, toOrderView, toTransitionView } from './view';
 
@@ -84,6 +84,11 @@ export interface AuditQueriesOptions {
   /** Poller shards of the current layout (`POLL_SHARDS`); the partitions read are the layout's. Default 1. */
   pollShards?: number;
   now?: () => Date;
+  /**
+   * Queries one listing page may send before it answers with what it has and a cursor past
+   * the buckets it read. Default {@link MAX_QUERIES_PER_PAGE}.
+   */
+  maxQueriesPerPage?: number;
 }
 
 /** What the last page read, for tests and benchmarks that check a page reads what it returns. */
@@ -101,6 +106,7 @@ export class AuditQueries {
   private readonly tableName: string;
   private readonly layout: DueLayout;
   private readonly now: () => Date;
+  private readonly maxQueriesPerPage: number;
   /** What the last page read (Query items and requests). */
   lastRead: ReadStats = { read: 0, queries: 0 };
 
@@ -109,6 +115,7 @@ export class AuditQueries {
     this.tableName = options.tableName;
     this.layout = new DueLayout(options.client, options.tableName, options.pollShards ?? 1);
     this.now = options.now ?? (() => new Date());
+    this.maxQueriesPerPage = options.maxQueriesPerPage ?? MAX_QUERIES_PER_PAGE;
   }
 
   /** Orders in `state` (or any), newest change first, within the range. */
@@ -228,6 +235,7 @@ export class AuditQueries {
       ...walk,
       after: range.position,
       limit: limit ?? LISTING_LIMIT.default,
+      maxQueries: this.maxQueriesPerPage,
     });
     this.lastRead = { read: page.read, queries: page.queries };
     const next: CursorState | undefined =

@@ -43,6 +43,8 @@ export interface IndexWalk {
   after?: string | undefined;
   groups: Iterable<WalkGroup>;
   limit: number;
+  /** Queries this page may send before it answers with what it has. Default {@link MAX_QUERIES_PER_PAGE}. */
+  maxQueries?: number | undefined;
   filter?: { expression: string; names: Record<string, string>; values: Record<string, unknown> };
 }
 
@@ -70,10 +72,11 @@ export async function walkIndex(
   const stats = { read: 0, queries: 0 };
   const items: Item[] = [];
   let position = after;
+  const maxQueries = walk.maxQueries ?? MAX_QUERIES_PER_PAGE;
   const groups = walk.groups[Symbol.iterator]();
   for (let step = groups.next(); !step.done; ) {
     const group = step.value;
-    if (stats.queries + group.partitions.length > MAX_QUERIES_PER_PAGE && stats.queries > 0) {
+    if (stats.queries + group.partitions.length > maxQueries && stats.queries > 0) {
       return { items, next: position, ...stats };
     }
     const pageSize = Math.max(
