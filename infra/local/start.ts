@@ -1,10 +1,12 @@
 /**
- * `npm start`: the whole system on this machine. Reads `.env` if present; every problem that
- * stops start-up is one line that says what to do. However the process is asked to end
- * (SIGINT, SIGTERM, SIGHUP, its parent going away, an error nobody caught), it takes the same
- * path once: stop every part in order, remove its files, print `stopped`.
+ * `npm start` (entered through `main.ts`): the whole system on this machine. Reads `.env` if
+ * present; every problem that stops start-up is one line that says what to do. However the
+ * process is asked to end (SIGINT, SIGTERM, SIGHUP, its parent going away, an error nobody
+ * caught), it takes the same path once: stop every part in order, remove its files, print
+ * `stopped`.
  */
 import { existsSync } from 'node:fs';
+import { flushCompileCache } from 'node:module';
 import { ConfigError } from '../../functions/core/errors';
 import { DataDirInUseError } from './data-dir-lock';
 import { JavaMissingError } from './dynamodb-local';
@@ -67,6 +69,8 @@ async function main(): Promise<void> {
   } finally {
     startupSettled = true;
   }
+  // Written now rather than at exit, which a killed process never reaches.
+  flushCompileCache();
 }
 
 main().catch((error: unknown) => {
