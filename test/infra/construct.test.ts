@@ -14,11 +14,11 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { readContext } from '../../infra/cdk/context';
 import { PaymentSessionWatch } from '../../infra/cdk/payment-session-watch';
-import { createStack, synthesize } from './synth';
+import { createStack, synthesize, testApp } from './synth';
 
 const URL_ = 'https://shop.oneentry.cloud';
 /** A bare stack for construct-level checks (bundling skipped, like synth.ts). */
-const bareStack = () => new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Bare');
+const bareStack = () => new Stack(testApp(), 'Bare');
 
 describe('context', () => {
   it('applies the documented defaults', () => {
@@ -170,7 +170,7 @@ describe('PaymentSessionWatch props', () => {
   });
 
   it('lets the untrack function encrypt and decrypt with a customer-managed table key', () => {
-    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const app = testApp();
     const stack = new Stack(app, 'Regional', { env: { region: 'eu-central-1' } });
     const key = new Key(stack, 'Key', { enableKeyRotation: true });
     const watch = new PaymentSessionWatch(stack, 'Watch', {
@@ -189,7 +189,7 @@ describe('PaymentSessionWatch props', () => {
   });
 
   it('encrypts the table with a given customer-managed key in a stack with a region', () => {
-    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const app = testApp();
     const stack = new Stack(app, 'Regional', { env: { region: 'eu-central-1' } });
     const key = new Key(stack, 'Key', { enableKeyRotation: true });
     new PaymentSessionWatch(stack, 'Watch', { oneEntryUrl: URL_, tableEncryptionKey: key });
@@ -317,7 +317,7 @@ describe('the stack from context', () => {
 
 describe('two watches in one stack (one per OneEntry project)', () => {
   function twoProjects() {
-    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const app = testApp();
     const stack = new Stack(app, 'Shops');
     const bus = new EventBus(stack, 'SharedBus');
     const first = new PaymentSessionWatch(stack, 'ShopA', {
@@ -358,7 +358,7 @@ describe('two watches in one stack (one per OneEntry project)', () => {
 
 describe('props for real deployments', () => {
   function watchWith(props: Partial<ConstructorParameters<typeof PaymentSessionWatch>[2]>) {
-    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const app = testApp();
     const stack = new Stack(app, 'Tuned');
     const watch = new PaymentSessionWatch(stack, 'Watch', {
       oneEntryUrl: 'https://shop.oneentry.cloud',
@@ -440,7 +440,7 @@ describe('props for real deployments', () => {
     }
 
     it('is used, with its stream and key, and no table is created', () => {
-      const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+      const app = testApp();
       const stack = new Stack(app, 'Upgraded');
       const table = existingTable(stack);
       const watch = new PaymentSessionWatch(stack, 'Watch', { oneEntryUrl: URL_, table });
@@ -497,7 +497,7 @@ describe('props for real deployments', () => {
   });
 
   it('uses existing secrets instead of creating its own', () => {
-    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const app = testApp();
     const stack = new Stack(app, 'Imported');
     const oneEntrySecret = Secret.fromSecretNameV2(stack, 'OneEntry', 'shop/oneentry');
     const webhookSecret = Secret.fromSecretNameV2(stack, 'Hooks', 'shop/webhooks');

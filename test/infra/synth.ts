@@ -1,8 +1,11 @@
 /**
  * Synthesizes the stack the way `cdk synth` does (same feature flags and context from
- * cdk.json, same context → props mapping), except that asset bundling is skipped: the
- * template does not depend on the bundle's bytes, and bundling is what bundle-size.test.ts
- * checks. That keeps each file's one synth at a second or two on two cores.
+ * cdk.json, same context → props mapping), except for two things each synth would pay for:
+ * - asset bundling is skipped: the template does not depend on the bundle's bytes, and
+ *   bundling is what bundle-size.test.ts checks;
+ * - the CDK's built-in CloudFormation schema validation is off unless asked for: it costs
+ *   about 0.4 s of CPU per synth, and cloudformation-validation.test.ts runs it over the
+ *   configurations that between them hold every resource and property the other tests make.
  */
 import { readFileSync } from 'node:fs';
 import { App, type CfnElement, Stack } from 'aws-cdk-lib';
@@ -26,19 +29,34 @@ export interface Synthesized {
 /** The example project `npm run synth` passes too; cdk.json itself names none. */
 export const EXAMPLE_ONEENTRY_URL = 'https://your-project.oneentry.cloud';
 
+export interface TestAppOptions {
+  /** Run the CDK's built-in CloudFormation schema validation at synth. Default false. */
+  validate?: boolean;
+}
+
+/** An app that bundles nothing, with `context`. */
+export function testApp(
+  context: Record<string, unknown> = {},
+  { validate = false }: TestAppOptions = {},
+): App {
+  return new App({
+    context: { 'aws:cdk:bundling-stacks': [], ...context },
+    builtinCloudFormationValidation: validate,
+  });
+}
+
 /** A new app and stack; `context` overrides cdk.json's, like `cdk synth -c key=value`. */
-export function createStack(context: Record<string, unknown> = {}): {
+export function createStack(
+  context: Record<string, unknown> = {},
+  options: TestAppOptions = {},
+): {
   app: App;
   stack: PaymentSessionWatchStack;
 } {
-  const app = new App({
-    context: {
-      ...cdkJson.context,
-      oneEntryUrl: EXAMPLE_ONEENTRY_URL,
-      'aws:cdk:bundling-stacks': [],
-      ...context,
-    },
-  });
+  const app = testApp(
+    { ...cdkJson.context, oneEntryUrl: EXAMPLE_ONEENTRY_URL, ...context },
+    options,
+  );
   const stack = new PaymentSessionWatchStack(
     app,
     'PaymentSessionWatch',
