@@ -3,20 +3,26 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
 /**
  * The files that take longest, longest first, with their time in a full run on two cores.
  * The end-to-end files spend most of it waiting on child processes and timers; the others
- * renew a token 200 times across 8 clients, wait out a rate cap and a Retry-After, build some
- * 25 CDK stacks, simulate 16 minutes of polling, or seed 4 days of audit data.
+ * renew a token 200 times across 8 clients, wait out a rate cap and a Retry-After, seed
+ * hundreds of orders, publish through injected failures, build CDK stacks (some validated),
+ * or start `npm start` only to see it refuse.
  */
 const LONG_FILES = [
-  'test/local/runtime.e2e.test.ts', // 30 s
-  'test/oneentry/shared-auth.test.ts', // 20 s
+  'test/local/runtime.e2e.test.ts', // 28 s
+  'test/oneentry/shared-auth.test.ts', // 21 s
   'test/local/sign-in-soak.e2e.test.ts', // 20 s
   'test/local/lifecycle.e2e.test.ts', // 19 s
-  'test/oneentry/budget.test.ts', // 14 s
+  'test/oneentry/budget.test.ts', // 13 s
   'test/local/demo.e2e.test.ts', // 13 s
+  'test/core/due-ranges.test.ts', // 11 s
   'test/local/sign-in.e2e.test.ts', // 11 s
-  'test/infra/construct.test.ts', // 11 s
-  'test/core/due-ranges.test.ts', // 9 s
-  'test/history/audit.test.ts', // 8 s
+  'test/events/republish.test.ts', // 9 s
+  'test/events/publisher.test.ts', // 8 s
+  'test/infra/construct.test.ts', // 7 s
+  'test/core/tracker.test.ts', // 7 s
+  'test/history/audit.test.ts', // 5 s
+  'test/infra/cloudformation-validation.test.ts', // 5 s
+  'test/local/startup-errors.test.ts', // 4 s
 ];
 
 /**
