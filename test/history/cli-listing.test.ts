@@ -12,7 +12,8 @@ import { createTestTable, type TestTable } from '../support/dynamo';
 import { driveOrder, paymentSession, statuses } from '../support/payment-sessions';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const tsx = `${root}node_modules/.bin/tsx`;
+/** As the npm script runs it. */
+const node = `${root}node_modules/.bin/node`;
 const INJECTED = '=HYPERLINK("http://x","y")';
 
 let table: TestTable;
@@ -54,8 +55,8 @@ function historyProcess(args: string[]): Promise<{ code: number; stdout: string;
   };
   return new Promise((resolve) => {
     execFile(
-      tsx,
-      ['infra/local/history.ts', ...args],
+      node,
+      ['--import', 'tsx', 'infra/local/history.ts', ...args],
       { cwd: root, env },
       (error, stdout, stderr) =>
         resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),

@@ -1,4 +1,8 @@
-/** The history CLI as a user runs it: a child process against DynamoDB Local (usage errors in process). */
+/**
+ * `npm run history` for one order, against DynamoDB Local: as a user runs it (a child process)
+ * for the table it prints and for a start with nothing to read, the rest in process through
+ * the command the entry point calls, with the same arguments and variables.
+ */
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,7 +13,8 @@ import { createTestTable, type TestTable } from '../support/dynamo';
 import { driveOrder } from '../support/payment-sessions';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const tsx = `${root}node_modules/.bin/tsx`;
+/** As the npm script runs it. */
+const node = `${root}node_modules/.bin/node`;
 
 let table: TestTable;
 let store: SessionStore;
@@ -38,13 +43,30 @@ function history(args: string[], env: Record<string, string> = {}): Promise<Run>
   };
   return new Promise((resolve) => {
     execFile(
-      tsx,
-      ['infra/local/history.ts', ...args],
+      node,
+      ['--import', 'tsx', 'infra/local/history.ts', ...args],
       { cwd: root, env: { ...base, ...env } },
       (error, stdout, stderr) =>
         resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
     );
   });
+}
+
+/** The command `history.ts` runs, in this process, with only the variables given. */
+async function historyInProcess(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  let stdout = '';
+  let stderr = '';
+  const code = await runHistoryCommand({
+    argv: args,
+    env,
+    stdout: (text) => {
+      stdout += text;
+    },
+    stderr: (text) => {
+      stderr += text;
+    },
+  });
+  return { code, stdout, stderr };
 }
 
 const localEnv = () => ({
@@ -81,14 +103,14 @@ describe('npm run history', () => {
   });
 
   it('prints the same view as the API with --json', async () => {
-    const run = await history(['123', '--json'], localEnv());
+    const run = await historyInProcess(['123', '--json'], localEnv());
 
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout)).toEqual(await readOrderHistory(store, 123));
   });
 
   it('exits 1 with one line when the order is not found', async () => {
-    const run = await history(['999'], localEnv());
+    const run = await historyInProcess(['999'], localEnv());
 
     expect(run.code).toBe(1);
     expect(run.stdout).toBe('');
@@ -127,21 +149,21 @@ describe('npm run history', () => {
   });
 
   it('exits 2 naming the setting when TABLE_NAME is missing', async () => {
-    const run = await history(['123'], { DYNAMODB_ENDPOINT: table.endpoint });
+    const run = await historyInProcess(['123'], { DYNAMODB_ENDPOINT: table.endpoint });
 
     expect(run.code).toBe(2);
     expect(run.stderr).toBe('history: Invalid configuration: TABLE_NAME is required\n');
   });
 
   it('exits 2 when the deployed table is asked for without a region', async () => {
-    const run = await history(['123'], { TABLE_NAME: 'payment-sessions' });
+    const run = await historyInProcess(['123'], { TABLE_NAME: 'payment-sessions' });
 
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('AWS_REGION');
   });
 
   it('exits 2 with one line when the table cannot be read', async () => {
-    const run = await history(['123'], { ...localEnv(), TABLE_NAME: 'no-such-table' });
+    const run = await historyInProcess(['123'], { ...localEnv(), TABLE_NAME: 'no-such-table' });
 
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(

@@ -123,8 +123,8 @@ describe('npm run untrack', () => {
     const orderId = await trackedOrder();
     const run = await new Promise<{ code: number; stdout: string }>((resolve) => {
       execFile(
-        `${root}node_modules/.bin/tsx`,
-        ['infra/local/untrack.ts', String(orderId)],
+        `${root}node_modules/.bin/node`,
+        ['--import', 'tsx', 'infra/local/untrack.ts', String(orderId)],
         {
           cwd: root,
           env: {

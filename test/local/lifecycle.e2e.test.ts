@@ -60,8 +60,8 @@ describe('npm start on a data dir', () => {
     // `npm run send` finds it through the data dir alone, and the console shows the webhook.
     const { PORT: _port, ...withoutPort } = process.env;
     const sent = spawnSync(
-      join(ROOT, 'node_modules', '.bin', 'tsx'),
-      ['infra/local/send.ts', '1001'],
+      join(ROOT, 'node_modules', '.bin', 'node'),
+      ['--import', 'tsx', 'infra/local/send.ts', '1001'],
       {
         cwd: ROOT,
         env: { ...withoutPort, DATA_DIR: dataDir },
@@ -91,8 +91,8 @@ describe('npm start on a data dir', () => {
     const before = eventsOf1001();
     expect(before.length).toBeGreaterThan(0);
     const republished = spawnSync(
-      join(ROOT, 'node_modules', '.bin', 'tsx'),
-      ['infra/local/republish.ts', '--order', '1001'],
+      join(ROOT, 'node_modules', '.bin', 'node'),
+      ['--import', 'tsx', 'infra/local/republish.ts', '--order', '1001'],
       { cwd: ROOT, env: { ...withoutPort, DATA_DIR: dataDir }, encoding: 'utf8' },
     );
     expect(republished.status, republished.stderr).toBe(0);

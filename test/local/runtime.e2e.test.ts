@@ -94,8 +94,8 @@ describe('npm start', () => {
     const history = await getOrder(url, orderId);
     // `npm run history` finds the running table through the data dir alone.
     const cli = spawnSync(
-      join(ROOT, 'node_modules', '.bin', 'tsx'),
-      ['infra/local/history.ts', String(orderId)],
+      join(ROOT, 'node_modules', '.bin', 'node'),
+      ['--import', 'tsx', 'infra/local/history.ts', String(orderId)],
       {
         cwd: ROOT,
         env: { ...process.env, DATA_DIR: dataDir, TABLE_NAME: '', DYNAMODB_ENDPOINT: '' },

@@ -54,7 +54,7 @@ describe('seedDemo', () => {
 
 describe('npm run simulator (main.ts)', () => {
   it('prints exactly one JSON ready line that works, and stops cleanly on SIGTERM', async () => {
-    const child = spawn('node_modules/.bin/tsx', ['infra/simulator/main.ts'], {
+    const child = spawn('node_modules/.bin/node', ['--import', 'tsx', 'infra/simulator/main.ts'], {
       cwd: projectRoot,
       env: { ...process.env, SIMULATOR_PORT: '0' },
       stdio: ['ignore', 'pipe', 'pipe'],
