@@ -1,7 +1,7 @@
 /**
  * `npm start`'s entry point. Node's compile cache goes on before anything else loads: the
  * compiled code of the modules below (the AWS SDK above all) is kept in the OS temp dir, so a
- * later start compiles less (about 0.1 s of CPU, of about 0.7 s).
+ * later start compiles less (about a sixth of the CPU it spends until it is ready).
  */
 import { enableCompileCache } from 'node:module';
 

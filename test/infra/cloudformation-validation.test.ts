@@ -6,9 +6,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CfnResource } from 'aws-cdk-lib';
+import { CfnResource, Stack } from 'aws-cdk-lib';
+import { Key } from 'aws-cdk-lib/aws-kms';
 import { describe, expect, it } from 'vitest';
-import { createStack } from './synth';
+import { PaymentSessionWatch } from '../../infra/cdk/payment-session-watch';
+import { createStack, testApp } from './synth';
 
 const ACCOUNT_ARN = 'arn:aws:sns:eu-central-1:111122223333:payment-alarms';
 const STREAM_ARN =
@@ -17,7 +19,10 @@ const KEY_ARN = 'arn:aws:kms:eu-central-1:111122223333:key/1234abcd-12ab-34cd-56
 
 /** Every violation the validation reported, one line each (none when synth passes). */
 function violations(context: Record<string, unknown>): string[] {
-  const { app } = createStack(context, { validate: true });
+  return violationsOf(createStack(context, { validate: true }).app);
+}
+
+function violationsOf(app: ReturnType<typeof testApp>): string[] {
   const assembly = app.synth();
   const report = JSON.parse(
     readFileSync(join(assembly.directory, 'validation-report.json'), 'utf8'),
@@ -52,6 +57,16 @@ describe('CloudFormation validation of the templates', () => {
 
   it('passes the stack that keeps an existing table with its customer-managed key', () => {
     expect(violations({ tableStreamArn: STREAM_ARN, tableKeyArn: KEY_ARN })).toEqual([]);
+  });
+
+  it('passes a watch whose new table is encrypted with a customer-managed key', () => {
+    const app = testApp({ '@aws-cdk/core:validateAgainstDefaultRules': true }, { validate: true });
+    const stack = new Stack(app, 'Regional', { env: { region: 'eu-central-1' } });
+    new PaymentSessionWatch(stack, 'Watch', {
+      oneEntryUrl: 'https://shop.oneentry.cloud',
+      tableEncryptionKey: new Key(stack, 'Key', { enableKeyRotation: true }),
+    });
+    expect(violationsOf(app)).toEqual([]);
   });
 
   it('fails the synth on a property CloudFormation does not know, so the checks above can fail', () => {
