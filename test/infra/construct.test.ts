@@ -1,9 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 /** Configuration paths: context parsing, prop validation and the optional integrations. */
-import { App, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { type TableAttributesV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus } from 'aws-cdk-lib/aws-events';
@@ -14,7 +13,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { readContext } from '../../infra/cdk/context';
 import { PaymentSessionWatch } from '../../infra/cdk/payment-session-watch';
-import { createStack, synthesize, testApp } from './synth';
+import { createStack, scratchOutdir, synthesize, testApp } from './synth';
 
 const URL_ = 'https://shop.oneentry.cloud';
 /** A bare stack for construct-level checks (bundling skipped, like synth.ts). */
@@ -22,7 +21,7 @@ const bareStack = () => new Stack(testApp(), 'Bare');
 
 describe('context', () => {
   it('applies the documented defaults', () => {
-    const context = readContext(new App({ context: { oneEntryUrl: URL_ } }).node);
+    const context = readContext(testApp({ oneEntryUrl: URL_ }).node);
     expect(context).toMatchObject({
       stackName: 'PaymentSessionWatch',
       pollRate: 1,
@@ -38,14 +37,12 @@ describe('context', () => {
 
   it('coerces `-c key=value` strings', () => {
     const context = readContext(
-      new App({
-        context: {
-          oneEntryUrl: URL_,
-          pollRate: '5',
-          pollConcurrency: '32',
-          pendingStatuses: 'waiting, pending',
-          logRetentionDays: '90',
-        },
+      testApp({
+        oneEntryUrl: URL_,
+        pollRate: '5',
+        pollConcurrency: '32',
+        pendingStatuses: 'waiting, pending',
+        logRetentionDays: '90',
       }).node,
     );
     expect(context).toMatchObject({
@@ -78,7 +75,7 @@ describe('context', () => {
       'tableKeyArn',
     ],
   ])('rejects %j naming %s', (context, key) => {
-    expect(() => readContext(new App({ context }).node)).toThrow(`context '${key}'`);
+    expect(() => readContext(testApp(context).node)).toThrow(`context '${key}'`);
   });
 
   it.each([
@@ -98,7 +95,7 @@ describe('context', () => {
       env: {
         ...process.env,
         CDK_CONTEXT_JSON: JSON.stringify({ ...cdkJsonContext(), ...extra }),
-        CDK_OUTDIR: mkdtempSync(join(tmpdir(), 'psw-cdk-')),
+        CDK_OUTDIR: scratchOutdir(),
       },
       encoding: 'utf8',
     });

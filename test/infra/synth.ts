@@ -7,10 +7,12 @@
  *   about 0.4 s of CPU per synth, and cloudformation-validation.test.ts runs it over the
  *   configurations that between them hold every resource and property the other tests make.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { App, type CfnElement, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
+import { inject } from 'vitest';
 import { stackPropsFromContext } from '../../infra/cdk/context';
 import { PaymentSessionWatchStack } from '../../infra/cdk/stack';
 
@@ -34,7 +36,10 @@ export interface TestAppOptions {
   validate?: boolean;
 }
 
-/** An app that bundles nothing, with `context`. */
+/** A fresh directory in the run's scratch directory, removed when the run ends. */
+export const scratchOutdir = () => mkdtempSync(join(inject('scratchDir'), 'cdk.out-'));
+
+/** An app that bundles nothing, with `context`, writing its assembly to the scratch directory. */
 export function testApp(
   context: Record<string, unknown> = {},
   { validate = false }: TestAppOptions = {},
@@ -42,6 +47,7 @@ export function testApp(
   return new App({
     context: { 'aws:cdk:bundling-stacks': [], ...context },
     builtinCloudFormationValidation: validate,
+    outdir: scratchOutdir(),
   });
 }
 
