@@ -6,10 +6,9 @@
 import { describe, expect, it } from 'vitest';
 import { createDocumentClient } from '../../functions/core/dynamo';
 import { CredentialStore } from '../../functions/core/oneentry/credential-store';
-import { fingerprintOf } from '../../functions/core/oneentry/device';
 import { readRuntimeFile } from '../../infra/local/runtime-file';
 import { sendSignedWebhook } from '../../infra/local/webhook-client';
-import { newTestDeviceId, seedFor } from '../support/auth';
+import { newTestDeviceId, seedFor, signInSecrets } from '../support/auth';
 import { readEvents, waitFor } from '../support/local-runtime';
 import { type OrderAnswer, SECRET, useStrictSignIn } from '../support/strict-sign-in';
 
@@ -110,15 +109,7 @@ describe('npm start with expiring, device-bound, single-use tokens', () => {
       health,
       ...answers,
     ].join('\n');
-    for (const secret of [
-      sim.appToken,
-      seed.accessToken,
-      seed.refreshToken,
-      current?.accessToken ?? 'missing',
-      current?.refreshToken ?? 'missing',
-      fingerprintOf(deviceId),
-      deviceId,
-    ]) {
+    for (const secret of [...signInSecrets(sim, seed, current, deviceId), deviceId]) {
       expect(visible).not.toContain(secret);
     }
     expect(JSON.parse(health)).toMatchObject({ checks: { auth: { status: 'ok' } } });

@@ -4,14 +4,13 @@ import { LeaseStore } from '../../functions/core/lease';
 import { createLogger, createMetrics } from '../../functions/core/observability';
 import { OneEntryClient } from '../../functions/core/oneentry/client';
 import { CredentialStore } from '../../functions/core/oneentry/credential-store';
-import { fingerprintOf } from '../../functions/core/oneentry/device';
 import { StatusModel } from '../../functions/core/status';
 import { SessionStore } from '../../functions/core/store';
 import { Tracker } from '../../functions/core/tracker';
 import { createPollerHandler, InvalidPollEventError } from '../../functions/poller/handler';
 import { lambdaContext } from '../../infra/local/lambda-context';
 import { type Simulator, startSimulator } from '../../infra/simulator/simulator';
-import { newTestDeviceId, seedFor, sharedAuth } from '../support/auth';
+import { newTestDeviceId, seedFor, sharedAuth, signInSecrets } from '../support/auth';
 import { captureOutput } from '../support/capture-output';
 import { createTestTable, type TestTable } from '../support/dynamo';
 import { trackerFor } from '../support/tracker';
@@ -90,15 +89,7 @@ describe('poller handler', () => {
     const items = JSON.stringify(
       (await table.scanAll()).filter((item) => item.entity !== 'credentials'),
     );
-    for (const secret of [
-      sim.appToken,
-      tokens.accessToken,
-      tokens.refreshToken,
-      credentials?.accessToken ?? 'missing',
-      credentials?.refreshToken ?? 'missing',
-      fingerprintOf(deviceId),
-      ...secrets,
-    ]) {
+    for (const secret of [...signInSecrets(sim, tokens, credentials, deviceId), ...secrets]) {
       expect(output).not.toContain(secret);
       expect(items).not.toContain(secret);
     }

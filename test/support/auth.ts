@@ -5,7 +5,10 @@
 import { randomUUID } from 'node:crypto';
 import { OneEntryAuthApi } from '../../functions/core/oneentry/auth-api';
 import { OneEntryClient } from '../../functions/core/oneentry/client';
-import { CredentialStore } from '../../functions/core/oneentry/credential-store';
+import {
+  type CredentialState,
+  CredentialStore,
+} from '../../functions/core/oneentry/credential-store';
 import { fingerprintOf } from '../../functions/core/oneentry/device';
 import {
   SharedUserAuth,
@@ -15,6 +18,24 @@ import type { Simulator } from '../../infra/simulator/simulator';
 import type { TestTable } from './dynamo';
 
 export const newTestDeviceId = () => `test-${randomUUID()}`;
+
+/**
+ * What must show nowhere but in the credential item: the app token, the seed pair, the pair
+ * stored now (a placeholder while none is) and the device's fingerprint.
+ */
+export const signInSecrets = (
+  sim: Pick<Simulator, 'appToken'>,
+  seed: { accessToken: string; refreshToken: string },
+  stored: CredentialState | undefined,
+  deviceId: string,
+): string[] => [
+  sim.appToken,
+  seed.accessToken,
+  seed.refreshToken,
+  stored?.accessToken ?? 'missing',
+  stored?.refreshToken ?? 'missing',
+  fingerprintOf(deviceId),
+];
 
 /** A token pair issued to `deviceId`, as `npm run login` on that device would get. */
 export const seedFor = (sim: Simulator, deviceId: string) =>
