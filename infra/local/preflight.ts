@@ -13,7 +13,7 @@ import { ConfigError } from '../../functions/core/errors';
 import { InvalidWebhookSecretError } from '../../functions/core/webhook/errors';
 import { SignatureVerifier } from '../../functions/core/webhook/verify';
 import { assertJava, probeDynamoDb } from './dynamodb-local';
-import { type LocalSettings, readDynamoDbEndpoint, readLocalSettings } from './settings';
+import { type LocalSettings, readLocalSettings } from './settings';
 
 /** How long a DynamoDB at `DYNAMODB_ENDPOINT` has to answer before start-up gives up. */
 const DYNAMODB_ANSWER_TIMEOUT_MS = 5_000;
@@ -88,8 +88,7 @@ export async function preflight(env: Record<string, string | undefined>): Promis
     await loadOneEntryCredentials(env);
   }
   // Java runs DynamoDB Local, which is not needed when DynamoDB is somewhere else.
-  const dynamoDbEndpoint = readDynamoDbEndpoint(env);
-  if (dynamoDbEndpoint) await assertDynamoDbAnswers(dynamoDbEndpoint);
+  if (settings.DYNAMODB_ENDPOINT) await assertDynamoDbAnswers(settings.DYNAMODB_ENDPOINT);
   else assertJava();
   await assertPortFree(settings.PORT);
   return settings;

@@ -33,7 +33,7 @@ import { lambdaContext } from './lambda-context';
 import { startLocalOneEntry } from './oneentry';
 import { PollLoop } from './poll-loop';
 import { DEAD_LETTER_FILE, removeRuntimeFile, writeRuntimeFile } from './runtime-file';
-import { type LocalSettings, readDynamoDbEndpoint } from './settings';
+import type { LocalSettings } from './settings';
 import { StreamTailer } from './stream-tailer';
 import { sendSignedWebhook } from './webhook-client';
 import {
@@ -87,7 +87,7 @@ export async function startRuntime({
     process.removeListener('exit', removeLeftovers);
   };
   try {
-    const dynamo = await openDynamoDb(readDynamoDbEndpoint(env), dataDir, { stack, leftovers });
+    const dynamo = await openDynamoDb(settings.DYNAMODB_ENDPOINT, dataDir, { stack, leftovers });
 
     const tableName = env.TABLE_NAME?.trim() || LOCAL_TABLE_NAME;
     const documentClient = createDocumentClient({ endpoint: dynamo.endpoint });

@@ -17,16 +17,14 @@ export const localSettingsSchema = z.object({
   DISCOVERY_INTERVAL_SECONDS: z.coerce.number().min(0).max(86_400).default(60),
   /** Scales the demo's timeline (0.2: five times faster). Default 1: the first minute as shown. */
   DEMO_PACE: z.coerce.number().positive().max(10).default(1),
+  /**
+   * `DYNAMODB_ENDPOINT`, read as the functions read it. Set, `npm start` uses the DynamoDB there
+   * (one you run, such as DynamoDB Local in Docker) instead of starting its own in `DATA_DIR`.
+   */
+  DYNAMODB_ENDPOINT: tableConfigSchema.shape.DYNAMODB_ENDPOINT,
 });
 
 export type LocalSettings = z.output<typeof localSettingsSchema>;
 
 export const readLocalSettings = (env: Record<string, string | undefined> = process.env) =>
   readConfig(localSettingsSchema, env);
-
-/**
- * `DYNAMODB_ENDPOINT`, read as the functions read it. Set, `npm start` uses the DynamoDB there
- * (one you run, such as DynamoDB Local in Docker) instead of starting its own in `DATA_DIR`.
- */
-export const readDynamoDbEndpoint = (env: Record<string, string | undefined> = process.env) =>
-  readConfig(tableConfigSchema.pick({ DYNAMODB_ENDPOINT: true }), env).DYNAMODB_ENDPOINT;
