@@ -96,8 +96,9 @@ describe('shared OneEntry sign-in', () => {
   }, async () => {
     const deviceId = newTestDeviceId();
     const seed = seedFor(sim, deviceId);
+    // Each client keeps what it read of the state, as deployed: an expiry reaches all 8 as a 401.
     const clients = Array.from({ length: 8 }, () =>
-      clientWith(sim, sharedAuth(sim, table, { seed, deviceId, cacheMs: 0 })),
+      clientWith(sim, sharedAuth(sim, table, { seed, deviceId })),
     );
     const orderId = order();
     for (let expiry = 0; expiry < 200; expiry++) {
@@ -116,6 +117,22 @@ describe('shared OneEntry sign-in', () => {
       'other-device': 0,
     });
     expect(stats.signIns).toBe(0);
+  });
+
+  it('hands a write that lost a race the state that beat it', async () => {
+    const store = new CredentialStore(table.client, table.tableName);
+    const created = await store.create('device-a', Date.now());
+    const lease = (owner: string) =>
+      store.update(
+        created.version,
+        { leaseOwner: owner, leaseUntil: Date.now() + 1000 },
+        Date.now(),
+      );
+    const won = await lease('a');
+    expect(won).toMatchObject({ written: true, state: { leaseOwner: 'a' } });
+    expect(await lease('b')).toEqual({ written: false, state: won.state });
+    // Creating it again is a lost race too: the state that exists comes back.
+    expect(await store.create('device-b', Date.now())).toEqual(won.state);
   });
 
   it('signs in again after a refresher died holding a spent token, and never presents it', async () => {

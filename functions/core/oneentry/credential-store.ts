@@ -1,11 +1,13 @@
 /**
  * The deployment's one OneEntry credential state, kept in one item of the table. Every
  * process reads it; every change is a write conditioned on the version it was read at, so of
- * two racing writers exactly one wins and the other re-reads. Never logged, never in an event,
- * never in an API answer: `describe()` is the only view of it that leaves this module.
+ * two racing writers exactly one wins and the other goes on from the state that beat it.
+ * Never logged, never in an event, never in an API answer: `describe()` is the only view of it
+ * that leaves this module.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { credentialsKey, ENTITY, ENTITY_ATTRIBUTE } from '../table';
 
 export type AuthStatus = 'ok' | 'failing' | 'not-configured';
@@ -43,6 +45,14 @@ export type CredentialChanges = {
   [K in keyof Omit<CredentialState, 'version' | 'updatedAt'>]?: CredentialState[K] | null;
 };
 
+/**
+ * What a conditional write did: the state it wrote, or the state that made it lose (undefined
+ * when there is none), so the loser goes on from there without reading it again.
+ */
+export type CredentialWrite =
+  | { written: true; state: CredentialState }
+  | { written: false; state: CredentialState | undefined };
+
 /** What may be shown of the state: no token, no device id. */
 export interface AuthHealth {
   status: AuthStatus;
@@ -68,22 +78,17 @@ export class CredentialStore {
    * Creates the state with its device, or returns the one another process created first.
    */
   async create(deviceId: string, now: number): Promise<CredentialState> {
-    const created = await this.write(undefined, { deviceId, status: 'ok' }, now);
-    if (created) return created;
-    const existing = await this.read();
-    if (!existing) throw new Error('the credential state vanished while it was being created');
-    return existing;
+    const { state } = await this.write(undefined, { deviceId, status: 'ok' }, now);
+    if (!state) throw new Error('the credential state vanished while it was being created');
+    return state;
   }
 
-  /**
-   * Applies `changes` if the state is still at `expectedVersion`. Returns the new state, or
-   * undefined when another writer got there first.
-   */
+  /** Applies `changes` if the state is still at `expectedVersion`. */
   update(
     expectedVersion: number,
     changes: CredentialChanges,
     now: number,
-  ): Promise<CredentialState | undefined> {
+  ): Promise<CredentialWrite> {
     return this.write(expectedVersion, changes, now);
   }
 
@@ -91,7 +96,7 @@ export class CredentialStore {
     expectedVersion: number | undefined,
     changes: CredentialChanges,
     now: number,
-  ): Promise<CredentialState | undefined> {
+  ): Promise<CredentialWrite> {
     const names: Record<string, string> = {
       '#entity': ENTITY_ATTRIBUTE,
       '#version': 'version',
@@ -128,12 +133,13 @@ export class CredentialStore {
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
           ReturnValues: 'ALL_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
-      return fromItem(result.Attributes ?? {});
+      return { written: true, state: fromItem(result.Attributes ?? {}) };
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return undefined;
-      throw error;
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      return { written: false, state: error.Item ? fromItem(unmarshall(error.Item)) : undefined };
     }
   }
 }

@@ -18,6 +18,7 @@ import {
   type CredentialChanges,
   type CredentialState,
   type CredentialStore,
+  type CredentialWrite,
   describe,
 } from './credential-store';
 import { newDeviceId } from './device';
@@ -159,8 +160,9 @@ export class SharedUserAuth implements UserAuth {
         await this.awaitOthersLease(waitUntil, 'the credential state stays locked', signal);
         continue;
       }
-      const leased = await this.takeLease(state);
-      if (!leased) continue;
+      const lease = await this.takeLease(state);
+      if (!lease.written) continue;
+      const leased = lease.state;
       try {
         await this.perform({ kind: 'sign-in', user }, leased, { signal, interactive: true });
         return;
@@ -187,11 +189,20 @@ export class SharedUserAuth implements UserAuth {
 
   /** Reads the state (creating it once), applies a pinned device or a new seed, caches it. */
   private async freshState(forSignIn = false): Promise<CredentialState> {
-    const { store, deviceId, notConfigured } = this.options;
+    const { notConfigured } = this.options;
     if (notConfigured && !forSignIn) throw new OneEntryNotConfiguredError(notConfigured);
+    return this.settle(await this.options.store.read(), forSignIn);
+  }
+
+  /** The state as read or as a lost write returned it, with the settings applied, cached. */
+  private async settle(
+    read: CredentialState | undefined,
+    forSignIn = false,
+  ): Promise<CredentialState> {
+    const { store, deviceId } = this.options;
+    let current = read;
     for (;;) {
-      const state =
-        (await store.read()) ?? (await store.create(deviceId ?? newDeviceId(), this.now()));
+      const state = current ?? (await store.create(deviceId ?? newDeviceId(), this.now()));
       const changes = this.settingsChanges(state);
       if (!changes || this.leaseLive(state)) {
         const unusable = !state.accessToken && !state.refreshToken && !this.configured;
@@ -204,13 +215,14 @@ export class SharedUserAuth implements UserAuth {
         return state;
       }
       const updated = await store.update(state.version, changes, this.now());
-      if (updated) {
+      if (updated.written) {
         this.logger.warn('OneEntry credential state replaced from the settings', {
           reason: changes.deviceId ? 'new device id' : 'new seed tokens',
         });
-        this.cache = { state: updated, readAt: this.now() };
-        return updated;
+        this.cache = { state: updated.state, readAt: this.now() };
+        return updated.state;
       }
+      current = updated.state;
     }
   }
 
@@ -256,11 +268,11 @@ export class SharedUserAuth implements UserAuth {
     await sleep(this.leasePollMs, signal);
   }
 
-  /** Takes the lease if the state is still at the version read; undefined when it moved on. */
+  /** Takes the lease if the state is still at the version read. */
   private takeLease(
     state: CredentialState,
     changes: CredentialChanges = {},
-  ): Promise<CredentialState | undefined> {
+  ): Promise<CredentialWrite> {
     return this.options.store.update(
       state.version,
       { leaseOwner: this.owner, leaseUntil: this.now() + this.leaseMs, ...changes },
@@ -274,26 +286,32 @@ export class SharedUserAuth implements UserAuth {
 
   private async obtain(rejected: string | undefined): Promise<string> {
     const waitUntil = this.leaseWaitDeadline();
+    let state = await this.freshState();
     for (;;) {
-      const state = await this.freshState();
       if (state.accessToken && state.accessToken !== rejected) return state.accessToken;
       if (this.leaseLive(state)) {
         await this.awaitOthersLease(
           waitUntil,
           'timed out waiting for another process to renew the token',
         );
+        state = await this.freshState();
         continue;
       }
       const method = this.method(state);
       if (typeof method === 'string') return this.fail(state, method);
       // Marked spent before it is sent: if this process dies, nobody presents it again.
-      const leased = await this.takeLease(
+      const lease = await this.takeLease(
         state,
         method.kind === 'refresh' ? { refreshTokenSpent: true } : {},
       );
-      if (!leased) continue;
-      const token = await this.perform(method, leased);
+      if (!lease.written) {
+        // Another process got there first: what it wrote comes back with the refusal.
+        state = await this.settle(lease.state);
+        continue;
+      }
+      const token = await this.perform(method, lease.state);
       if (token !== undefined) return token;
+      state = await this.freshState();
     }
   }
 
@@ -351,8 +369,8 @@ export class SharedUserAuth implements UserAuth {
     );
     if (method.kind === 'refresh') this.activity.refreshes++;
     else this.activity.signIns++;
-    if (stored) {
-      this.cache = { state: stored, readAt: this.now() };
+    if (stored.written) {
+      this.cache = { state: stored.state, readAt: this.now() };
     } else {
       // The lease lapsed and someone took over: this pair is lost, the access token still works here.
       this.logger.warn('OneEntry tokens renewed after the lease lapsed; the new pair was dropped');
