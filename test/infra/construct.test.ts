@@ -90,7 +90,7 @@ describe('context', () => {
     ],
   ])('refuses to synthesize (and so to deploy) %j in one line naming the key', (extra, line) => {
     // cdk.json names no project on purpose; the CLI hands the app its context this way.
-    const result = spawnSync(join(ROOT, 'node_modules', '.bin', 'tsx'), ['infra/cdk/app.ts'], {
+    const result = spawnSync(NODE, ['--import', 'tsx', 'infra/cdk/app.ts'], {
       cwd: ROOT,
       env: {
         ...process.env,
@@ -105,6 +105,8 @@ describe('context', () => {
 });
 
 const ROOT = join(import.meta.dirname, '..', '..');
+/** The project's Node, with tsx as a loader in the same process (cdk.json's `npx tsx` starts two). */
+const NODE = join(ROOT, 'node_modules', '.bin', 'node');
 const cdkJsonContext = () =>
   (JSON.parse(readFileSync(join(ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> })
     .context;

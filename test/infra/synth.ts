@@ -5,7 +5,10 @@
  *   bundling is what bundle-size.test.ts checks;
  * - the CDK's built-in CloudFormation schema validation is off unless asked for: it costs
  *   about 0.4 s of CPU per synth, and cloudformation-validation.test.ts runs it over the
- *   configurations that between them hold every resource and property the other tests make.
+ *   configurations that between them hold every resource and property the other tests make;
+ * - no stack trace is recorded for each construct made: those go into the assembly's metadata,
+ *   never into a template, and cost about 2 s of CPU across the CDK tests (under Vitest each
+ *   trace is source-mapped).
  */
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -45,7 +48,12 @@ export function testApp(
   { validate = false }: TestAppOptions = {},
 ): App {
   return new App({
-    context: { 'aws:cdk:bundling-stacks': [], ...context },
+    context: {
+      'aws:cdk:bundling-stacks': [],
+      'aws:cdk:disable-creation-stack-traces': true,
+      ...context,
+    },
+    stackTraces: false,
     builtinCloudFormationValidation: validate,
     outdir: scratchOutdir(),
   });
