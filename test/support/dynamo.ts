@@ -19,9 +19,20 @@ export interface TestTable {
   drop(): Promise<void>;
 }
 
-/** A fresh table in the shared DynamoDB Local, built from the product's own definition. */
+/**
+ * The suite's DynamoDB Local this worker uses: the workers take turns over those the global
+ * setup started, so each serves about half the suite.
+ */
+export function suiteDynamoEndpoint(): string {
+  const endpoints = inject('dynamoEndpoints');
+  const worker = Number(process.env.VITEST_POOL_ID);
+  if (!Number.isInteger(worker)) throw new Error('VITEST_POOL_ID is not set: run under Vitest');
+  return endpoints[worker % endpoints.length] as string;
+}
+
+/** A fresh table in the suite's DynamoDB Local, built from the product's own definition. */
 export async function createTestTable(prefix = 'test'): Promise<TestTable> {
-  const endpoint = inject('dynamoEndpoint');
+  const endpoint = suiteDynamoEndpoint();
   const client = createDocumentClient({ endpoint });
   const tableName = `${prefix}-${randomUUID().slice(0, 8)}`;
   await client.send(new CreateTableCommand(createTableInput(tableName)));
