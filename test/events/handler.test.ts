@@ -26,7 +26,7 @@ let records: DynamoDBRecord[];
 let poison: DynamoDBRecord | undefined;
 
 beforeAll(async () => {
-  table = await createTestTable('publisher-fn');
+  table = await createTestTable('publisher-fn', { stream: true });
   endpoint = await startEventBridgeEndpoint();
   const store = new SessionStore({ client: table.client, tableName: table.tableName });
   const stream = await openStreamReader(table);

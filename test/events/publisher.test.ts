@@ -52,7 +52,7 @@ beforeEach(async () => {
   endpoint.delivered.length = 0;
   endpoint.setEntryFault(undefined);
   endpoint.setRequestFault(undefined);
-  table = await createTestTable('publisher');
+  table = await createTestTable('publisher', { stream: true });
   store = new SessionStore({ client: table.client, tableName: table.tableName });
   stream = await openStreamReader(table);
 });

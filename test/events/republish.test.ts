@@ -42,7 +42,7 @@ const tables: TestTable[] = [];
 
 beforeAll(async () => {
   endpoint = await startEventBridgeEndpoint();
-  table = await createTestTable('republish');
+  table = await createTestTable('republish', { stream: true });
   tables.push(table);
   store = new SessionStore({ client: table.client, tableName: table.tableName });
 });
@@ -278,7 +278,7 @@ describe('the publisher and npm run republish --from-dlq', () => {
   });
 
   it('re-publishes each event lost in an outage longer than the stream retention exactly once, with its original id', async () => {
-    const outage = await createTestTable('outage');
+    const outage = await createTestTable('outage', { stream: true });
     tables.push(outage);
     const outageStore = new SessionStore({ client: outage.client, tableName: outage.tableName });
     const deadLetterFile = join(dir, 'outage.dead-letter.jsonl');

@@ -30,7 +30,7 @@ let table: TestTable;
 let endpoint: EventBridgeEndpoint;
 
 beforeAll(async () => {
-  table = await createTestTable('secrets');
+  table = await createTestTable('secrets', { stream: true });
   endpoint = await startEventBridgeEndpoint();
 });
 afterAll(async () => {

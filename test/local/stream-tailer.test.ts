@@ -23,7 +23,7 @@ afterAll(async () => {
 
 /** Each test its own table, so none depends on what another left in a stream. */
 async function freshTable(name: string) {
-  const table = await createTestTable(name);
+  const table = await createTestTable(name, { stream: true });
   tables.push(table);
   return { table, store: new SessionStore({ client: table.client, tableName: table.tableName }) };
 }

@@ -30,12 +30,27 @@ export function suiteDynamoEndpoint(): string {
   return endpoints[worker % endpoints.length] as string;
 }
 
+export interface TestTableOptions {
+  /**
+   * Keep the product's stream, for a test that reads it. Default false: DynamoDB Local writes
+   * each stream record through the same single SQLite connection as the items, which halves
+   * what it serves, and a test that reads no stream cannot tell it is missing.
+   */
+  stream?: boolean;
+}
+
 /** A fresh table in the suite's DynamoDB Local, built from the product's own definition. */
-export async function createTestTable(prefix = 'test'): Promise<TestTable> {
+export async function createTestTable(
+  prefix = 'test',
+  { stream = false }: TestTableOptions = {},
+): Promise<TestTable> {
   const endpoint = suiteDynamoEndpoint();
   const client = createDocumentClient({ endpoint });
   const tableName = `${prefix}-${randomUUID().slice(0, 8)}`;
-  await client.send(new CreateTableCommand(createTableInput(tableName)));
+  const { StreamSpecification, ...withoutStream } = createTableInput(tableName);
+  await client.send(
+    new CreateTableCommand(stream ? { ...withoutStream, StreamSpecification } : withoutStream),
+  );
   await waitUntilTableExists({ client, maxWaitTime: 30 }, { TableName: tableName });
   return {
     endpoint,
