@@ -4,13 +4,12 @@ import {
   DescribeTableCommand,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, inject, it } from 'vitest';
 import { createDocumentClient } from '../../functions/core/dynamo';
 import { createTableInput, HISTORY_INDEX } from '../../functions/core/table';
 import { ensureTable } from '../../infra/local/ensure-table';
-import { suiteDynamoEndpoint } from '../support/dynamo';
 
-const client = createDocumentClient({ endpoint: suiteDynamoEndpoint() });
+const client = createDocumentClient({ endpoint: inject('dynamoEndpoint') });
 const tableName = `ensure-${Date.now()}`;
 afterAll(async () => {
   await client.send(new DeleteTableCommand({ TableName: tableName })).catch(() => {});

@@ -6,9 +6,9 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { inject } from 'vitest';
 import type { Simulator } from '../../infra/simulator/simulator';
 import { newTestDeviceId, seedFor } from './auth';
-import { suiteDynamoEndpoint } from './dynamo';
 
 /** The settings that point `npm start` at `sim`, with a fresh device and its pair of user tokens. */
 export function simulatorEnv(sim: Simulator): Record<string, string> {
@@ -28,7 +28,7 @@ export function simulatorEnv(sim: Simulator): Record<string, string> {
  * it starts no DynamoDB Local of its own. Tests of that DynamoDB Local's life leave this out.
  */
 export const suiteDynamoDbEnv = () => ({
-  DYNAMODB_ENDPOINT: suiteDynamoEndpoint(),
+  DYNAMODB_ENDPOINT: inject('dynamoEndpoint'),
   TABLE_NAME: `e2e-${randomUUID()}`,
 });
 
