@@ -8,9 +8,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 90_000,
     // Two cores and four workers: the end-to-end files wait on timers and child processes
-    // most of their time, which the other workers' files fill (runs with the timing cache
-    // cleared: 72 to 79 s with four, 80 to 89 s with three, 93 s with two; clean clones vary
-    // more, 76 to 85 s with four).
+    // most of their time, which the other workers' files fill (three workers were about a
+    // tenth slower; five and six were no faster, measured again in pairs of runs).
     maxWorkers: 4,
     sequence: { sequencer: LongFilesFirst },
     // A worker keeps the modules it loaded for its next file: no test relies on a fresh module

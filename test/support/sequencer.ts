@@ -8,21 +8,21 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
  * or start `npm start` only to see it refuse.
  */
 const LONG_FILES = [
-  'test/local/runtime.e2e.test.ts', // 28 s
-  'test/oneentry/shared-auth.test.ts', // 21 s
+  'test/local/runtime.e2e.test.ts', // 30 s
+  'test/local/lifecycle.e2e.test.ts', // 21 s
   'test/local/sign-in-soak.e2e.test.ts', // 20 s
-  'test/local/lifecycle.e2e.test.ts', // 19 s
+  'test/oneentry/shared-auth.test.ts', // 17 s
   'test/oneentry/budget.test.ts', // 13 s
   'test/local/demo.e2e.test.ts', // 13 s
-  'test/core/due-ranges.test.ts', // 11 s
+  'test/infra/construct.test.ts', // 11 s
   'test/local/sign-in.e2e.test.ts', // 11 s
-  'test/events/republish.test.ts', // 9 s
-  'test/events/publisher.test.ts', // 8 s
-  'test/infra/construct.test.ts', // 7 s
-  'test/core/tracker.test.ts', // 7 s
-  'test/history/audit.test.ts', // 5 s
-  'test/infra/cloudformation-validation.test.ts', // 5 s
-  'test/local/startup-errors.test.ts', // 4 s
+  'test/infra/cloudformation-validation.test.ts', // 8 s
+  'test/events/republish.test.ts', // 5 s
+  'test/local/startup-errors.test.ts', // 5 s
+  'test/history/audit.test.ts', // 4 s
+  'test/core/tracker.test.ts', // 4 s
+  'test/core/due-ranges.test.ts', // 4 s
+  'test/events/publisher.test.ts', // 3 s
 ];
 
 /**
