@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { PaymentSessionWatch } from '../../infra/cdk/payment-session-watch';
 import { createStack, testApp } from './synth';
 
-const ACCOUNT_ARN = 'arn:aws:sns:eu-central-1:111122223333:payment-alarms';
+const ALARM_TOPIC_ARN = 'arn:aws:sns:eu-central-1:111122223333:payment-alarms';
 const STREAM_ARN =
   'arn:aws:dynamodb:eu-central-1:111122223333:table/watch-v1/stream/2026-01-01T00:00:00.000';
 const KEY_ARN = 'arn:aws:kms:eu-central-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
@@ -41,7 +41,7 @@ describe('CloudFormation validation of the templates', () => {
     expect(
       violations({
         eventBusName: 'payments',
-        alarmTopicArn: ACCOUNT_ARN,
+        alarmTopicArn: ALARM_TOPIC_ARN,
         pollShards: '3',
         fastPollSeconds: '10',
         discoveryRate: '15',

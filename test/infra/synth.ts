@@ -1,6 +1,6 @@
 /**
  * Synthesizes the stack the way `cdk synth` does (same feature flags and context from
- * cdk.json, same context → props mapping), except for two things each synth would pay for:
+ * cdk.json, same context → props mapping), except for three things each synth would pay for:
  * - asset bundling is skipped: the template does not depend on the bundle's bytes, and
  *   bundling is what bundle-size.test.ts checks;
  * - the CDK's built-in CloudFormation schema validation is off unless asked for: it costs
