@@ -110,34 +110,49 @@ export async function startDynamoDbLocal(
     }
   };
   const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
-  for (;;) {
-    if (child.exitCode !== null) {
-      throw new Error(`DynamoDB Local exited with code ${child.exitCode}: ${output.trim()}`);
-    }
-    try {
-      await probeDynamoDb(endpoint);
-      break;
-    } catch (error) {
-      if (Date.now() > deadline) {
-        await stop();
-        throw new Error(`DynamoDB Local did not answer on ${endpoint}: ${String(error)}`);
+  // One client for every look: a new one each 50 ms would cost start-up CPU for nothing.
+  const probe = probeClient(endpoint);
+  try {
+    for (;;) {
+      if (child.exitCode !== null) {
+        throw new Error(`DynamoDB Local exited with code ${child.exitCode}: ${output.trim()}`);
       }
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      try {
+        await answers(probe);
+        break;
+      } catch (error) {
+        if (Date.now() > deadline) {
+          await stop();
+          throw new Error(`DynamoDB Local did not answer on ${endpoint}: ${String(error)}`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
     }
+  } finally {
+    probe.destroy();
   }
   return { endpoint, port, process: child, stop };
 }
 
-/** One ListTables call to the DynamoDB at `endpoint`, not retried: resolves if it answers. */
-export async function probeDynamoDb(endpoint: string, signal?: AbortSignal): Promise<void> {
-  const client = new DynamoDBClient({
+/** A client that asks once per call, without retries. */
+const probeClient = (endpoint: string) =>
+  new DynamoDBClient({
     endpoint,
     region: 'local',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     maxAttempts: 1,
   });
+
+/** One ListTables call: resolves if DynamoDB answers. */
+const answers = async (client: DynamoDBClient, signal?: AbortSignal): Promise<void> => {
+  await client.send(new ListTablesCommand({ Limit: 1 }), { abortSignal: signal });
+};
+
+/** One ListTables call to the DynamoDB at `endpoint`, not retried: resolves if it answers. */
+export async function probeDynamoDb(endpoint: string, signal?: AbortSignal): Promise<void> {
+  const client = probeClient(endpoint);
   try {
-    await client.send(new ListTablesCommand({ Limit: 1 }), { abortSignal: signal });
+    await answers(client, signal);
   } finally {
     client.destroy();
   }
